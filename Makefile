@@ -1,0 +1,36 @@
+# The two set-up commands of the README:
+#   make book   builds the rendered book into _build/html (creates .venv and installs what it needs)
+#   make test   runs every test: library, CLI, notebooks (nbval) and the built book in a real browser
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+
+.PHONY: book test lint venv assets chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[book,test]"
+
+assets:
+	./scripts/fetch-web-assets
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+book: venv assets
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: book chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg --durations=15 tests book
+
+clean:
+	rm -rf _build
