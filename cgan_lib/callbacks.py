@@ -1,0 +1,107 @@
+"""Keras callbacks for a training run: a progress bar, fixed-noise sample grids, atomic checkpoints."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+def current_iteration(model) -> int:
+    """Iterations done so far (a variable in the compiled model, a plain int in the tutorial loop)."""
+    return int(keras.ops.convert_to_numpy(model.iteration))
+
+
+def save_atomically(model, path: str | os.PathLike) -> None:
+    """Write `model.save_weights` to a temporary file, then rename it over `path`.
+
+    A rename is atomic, so a run killed mid-write leaves the previous checkpoint intact.
+    """
+    path = Path(path)
+    partial = path.with_name(path.name.replace(".weights.h5", ".partial.weights.h5"))
+    model.save_weights(partial)
+    with open(partial, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+
+
+class TrainingProgress(keras.callbacks.Callback):
+    """A bar over the whole run with d_loss, g_loss and iterations per second.
+
+    verbose=1 draws a live bar; verbose=2 prints one line every `every` iterations (for logs).
+    """
+
+    def __init__(self, total: int, *, every: int = 1000, verbose: int = 1):
+        super().__init__()
+        self.total, self.every, self.verbose = total, every, verbose
+        self.history: list[dict] = []
+
+    def on_train_begin(self, logs=None):
+        self.start_iteration = self.last_line = current_iteration(self.model)
+        self.start_time = time.perf_counter()
+        names = ["d_loss", "g_loss", "it/s"]
+        self.bar = keras.utils.Progbar(self.total, stateful_metrics=names, verbose=1)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = current_iteration(self.model)
+        speed = (step - self.start_iteration) / (time.perf_counter() - self.start_time)
+        values = {"d_loss": float(logs["d_loss"]), "g_loss": float(logs["g_loss"]), "it/s": speed}
+        self.history.append({"iteration": step, **values})
+        if self.verbose == 1:
+            self.bar.update(step, list(values.items()))
+        elif self.verbose == 2 and (step - self.last_line >= self.every or step == self.total):
+            self.last_line = step
+            shown = "  ".join(f"{k} {v:.3f}" for k, v in values.items())
+            print(f"iteration {step:>6}/{self.total}  {shown}", flush=True)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Every `every` iterations, draw the same noise for each digit and keep the images.
+
+    `frames` is a list of (iteration, images shaped (10, per_digit, 28, 28) in [0, 1]); with
+    `out_dir`, each grid is also saved as a PNG. Fixed noise makes the frames a movie of learning.
+    """
+
+    def __init__(self, every: int, *, per_digit: int = 8, seed: int = 0, out_dir=None):
+        super().__init__()
+        self.every, self.per_digit, self.seed, self.out_dir = every, per_digit, seed, out_dir
+        self.frames: list[tuple[int, np.ndarray]] = []
+
+    def _record(self) -> None:
+        from cgan_lib.sampling import digit_rows, save_grid
+
+        step = current_iteration(self.model)
+        if self.frames and self.frames[-1][0] == step:
+            return
+        rows = digit_rows(self.model.generator, n=self.per_digit, seed=self.seed)
+        self.frames.append((step, rows))
+        if self.out_dir is not None:
+            save_grid(rows, Path(self.out_dir) / f"grid_{step:06d}.png", f"Iteration {step:,}")
+
+    def on_train_begin(self, logs=None):
+        self._record()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if current_iteration(self.model) % self.every == 0:
+            self._record()
+
+    def on_train_end(self, logs=None):
+        self._record()
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Save G, D, both optimizers, the iteration and the RNG state every `every` iterations and at the end."""
+
+    def __init__(self, path: str | os.PathLike, every: int):
+        super().__init__()
+        self.path, self.every = Path(path), every
+
+    def on_train_batch_end(self, batch, logs=None):
+        if current_iteration(self.model) % self.every == 0:
+            save_atomically(self.model, self.path)
+
+    def on_train_end(self, logs=None):
+        save_atomically(self.model, self.path)

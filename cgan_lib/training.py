@@ -1,0 +1,275 @@
+"""Training: one tutorial iteration per Keras train step, compiled with XLA, checkpointed, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from cgan_lib import data as data_lib
+from cgan_lib.callbacks import (
+    Checkpoint,
+    SampleGrid,
+    TrainingProgress,
+    current_iteration,
+    save_atomically,
+)
+from cgan_lib.models import build_discriminator, build_generator, latent_dim_of, num_classes_of
+
+CHECKPOINT = "checkpoint.weights.h5"
+RUN_CONFIG = "run.json"
+GENERATOR = "generator.weights.h5"
+
+
+class ConditionalGAN(keras.Model):
+    """G and D trained together. One `train_step` is one iteration of the tutorial's loop:
+
+    D learns "real" on a batch of real (image, label) pairs and "fake" on G's images for the same
+    labels; then G learns, through D, to make D say "real" for freshly sampled labels.
+    Like the tutorial, each batch is drawn at random (with replacement) from the training images,
+    here inside the compiled step, so a whole iteration runs as one XLA program.
+    """
+
+    def __init__(self, generator, discriminator, images, labels, *, seed=0, batch_size=32):
+        super().__init__(name="conditional_gan")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim_of(generator)
+        self.num_classes = num_classes_of(generator)
+        self.images = tf.constant(images)
+        self.labels = tf.constant(np.reshape(labels, (-1, 1)).astype("int32"))
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Kept as attributes so that checkpoints save every RNG state (ours and Dropout's) too.
+        self.rng_states = [self.seed_generator.state] + [
+            v for v in discriminator.variables + generator.variables if v.name == "seed_generator_state"
+        ]
+        self.iteration = keras.Variable(0, dtype="int64", trainable=False, name="iteration")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True  # G and D are built; this wrapper has no weights of its own
+
+    def compile(self, d_optimizer=None, g_optimizer=None, *, jit_compile=True, **kwargs):
+        """Adam(2e-4, beta_1=0.5) for each network, as in the tutorial; BCE on D's probabilities."""
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.bce = keras.losses.BinaryCrossentropy()
+        # Built now, before tracing, so that XLA sees every variable and checkpoints can load.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def _random_labels(self):
+        return keras.random.randint(
+            (self.batch_size, 1), 0, self.num_classes, seed=self.seed_generator, dtype="int32"
+        )
+
+    def _real_batch(self):
+        index = keras.random.randint(
+            (self.batch_size,), 0, ops.shape(self.labels)[0], seed=self.seed_generator
+        )
+        return ops.take(self.images, index, axis=0), ops.take(self.labels, index, axis=0)
+
+    def _train_discriminator(self, images, labels, target: float):
+        with tf.GradientTape() as tape:
+            p_real = self.discriminator([images, labels], training=True)
+            loss = self.bce(ops.full_like(p_real, target), p_real)
+        weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        return loss
+
+    def _train_generator(self, z, labels):
+        with tf.GradientTape() as tape:
+            fake_images = self.generator([z, labels], training=True)
+            p_real = self.discriminator([fake_images, labels], training=True)
+            loss = self.bce(ops.ones_like(p_real), p_real)  # G wants D to say "real"
+        weights = self.generator.trainable_variables  # only G moves; D is left untouched
+        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        return loss
+
+    def train_step(self, data):
+        del data  # each element is only an iteration number; the batch is drawn here
+        images, labels = self._real_batch()
+        z = keras.random.normal((self.batch_size, self.latent_dim), seed=self.seed_generator)
+        fake_images = self.generator([z, labels], training=True)
+        d_loss = 0.5 * (
+            self._train_discriminator(images, labels, 1.0)
+            + self._train_discriminator(fake_images, labels, 0.0)
+        )
+        g_loss = self._train_generator(z, self._random_labels())
+        self.iteration.assign_add(1)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+
+@dataclass
+class TrainingRun:
+    """What `train` returns: the trained networks, the loss history and the fixed-noise frames."""
+
+    generator: keras.Model
+    discriminator: keras.Model
+    iterations: int
+    seconds: float
+    history: list[dict] = field(default_factory=list)
+    frames: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    out_dir: Path | None = None
+
+    @property
+    def iterations_per_second(self) -> float:
+        return self.iterations / self.seconds if self.seconds else float("nan")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How long to train: the full schedule of the tutorial, or a quick one for a CPU."""
+
+    name: str
+    steps: int
+    data: str
+
+
+FULL = Setting("full", 20_000, "auto")
+QUICK = Setting("quick", 2_000, "auto")
+
+
+def choose_setting(gpu: bool | None = None, environ: dict | None = None) -> Setting:
+    """FULL on a GPU (e.g. Colab) or when CGAN_FULL=1; QUICK on a CPU or when CGAN_QUICK=1 (tests)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CGAN_QUICK") == "1":
+        return QUICK
+    if environ.get("CGAN_FULL") == "1":
+        return FULL
+    if gpu is None:
+        gpu = bool(tf.config.list_physical_devices("GPU"))
+    return FULL if gpu else QUICK
+
+
+def _check_config(stored: dict, config: dict, path: Path) -> None:
+    different = {k: (stored.get(k), v) for k, v in config.items() if stored.get(k) != v}
+    if different:
+        shown = ", ".join(f"{k}: {a!r} in the checkpoint, {b!r} now" for k, (a, b) in different.items())
+        raise ValueError(f"cannot resume from {path}: the run was made with other settings ({shown})")
+
+
+def load_checkpoint(gan: ConditionalGAN, path: Path) -> None:
+    """Restore a checkpoint into `gan`, with one clear error if it is missing or from another model."""
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint to resume from: {path} does not exist")
+    try:
+        gan.load_weights(path)
+    except Exception as error:  # h5py/Keras raise many types; the reader needs one message
+        raise ValueError(
+            f"cannot load checkpoint {path}: it is corrupt or was made by a different "
+            f"architecture ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        ) from None
+
+
+def train(
+    steps: int,
+    *,
+    batch_size: int = 32,
+    seed: int = 0,
+    out_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    data: str = "auto",
+    conditioning: str = "multiply",
+    faithful: bool = False,
+    sample_every: int = 1000,
+    checkpoint_every: int = 1000,
+    steps_per_execution: int = 10,
+    verbose: int = 1,
+) -> TrainingRun:
+    """Train the tutorial's CGAN for `steps` iterations (in total, when resuming).
+
+    With `out_dir`: a checkpoint every `checkpoint_every` iterations and at the end, the fixed-noise
+    grids as PNGs and the final generator as `generator.weights.h5`. `faithful=True` runs the
+    tutorial's own (slow) loop instead, for comparison.
+    """
+    from cgan_lib.sampling import check_positive
+    from cgan_lib.tutorial_loop import TutorialLoop
+
+    steps = check_positive("steps", steps)
+    batch_size = check_positive("batch size", batch_size)
+    sample_every = check_positive("sample_every", sample_every)
+    checkpoint_every = check_positive("checkpoint_every", checkpoint_every)
+    out = Path(out_dir) if out_dir is not None else None
+    if resume and out is None:
+        raise ValueError("resume needs the output folder of the run to continue (out_dir)")
+    if resume and faithful:
+        raise ValueError("resume works with the library's loop only, not with faithful=True")
+    source = data_lib.resolve_source(data)
+    config = dict(batch_size=batch_size, seed=seed, data=source, conditioning=conditioning)
+    if resume:
+        stored = out / RUN_CONFIG
+        if not stored.exists():
+            raise FileNotFoundError(f"no checkpoint to resume from: {stored} does not exist")
+        _check_config(json.loads(stored.read_text()), config, stored)
+
+    images, labels = data_lib.load_mnist(source, verbose=verbose > 0)
+    keras.utils.set_random_seed(seed)
+    generator = build_generator(conditioning=conditioning)
+    discriminator = build_discriminator(conditioning=conditioning)
+    grids = SampleGrid(sample_every, seed=seed, out_dir=out)
+    progress = TrainingProgress(steps, verbose=verbose)
+    callbacks = [progress, grids]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+
+    if faithful:
+        model = TutorialLoop(generator, discriminator, seed=seed)
+        model.iteration = 0
+    else:
+        model = ConditionalGAN(generator, discriminator, images, labels, seed=seed, batch_size=batch_size)
+        model.compile(steps_per_execution=steps_per_execution)
+        if resume:
+            load_checkpoint(model, out / CHECKPOINT)
+        elif out is not None:
+            (out / RUN_CONFIG).write_text(json.dumps(config, indent=2))
+        if out is not None:
+            callbacks.append(Checkpoint(out / CHECKPOINT, checkpoint_every))
+
+    start = current_iteration(model)
+    begin = time.perf_counter()
+    if faithful:
+        _run_tutorial_loop(model, images, labels, batch_size, steps, callbacks)
+    elif start < steps:
+        model.fit(tf.data.Dataset.range(start, steps), epochs=1, verbose=0, callbacks=callbacks)
+    seconds = time.perf_counter() - begin
+    if verbose == 1:
+        print()
+    if out is not None:
+        save_atomically(generator, out / GENERATOR)
+    return TrainingRun(
+        generator,
+        discriminator,
+        current_iteration(model) - start,
+        seconds,
+        progress.history,
+        grids.frames,
+        out,
+    )
+
+
+def _run_tutorial_loop(loop, images, labels, batch_size: int, steps: int, callbacks) -> None:
+    """Drive the tutorial's Python loop with the same callbacks `fit` would call."""
+    for callback in callbacks:
+        callback.set_model(loop)
+        callback.on_train_begin()
+    for i in range(steps):
+        d_loss, g_loss = loop.train_iteration(images, labels, batch_size)
+        for callback in callbacks:
+            callback.on_train_batch_end(i, {"d_loss": d_loss, "g_loss": g_loss})
+    for callback in callbacks:
+        callback.on_train_end()
