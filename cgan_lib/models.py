@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import keras
@@ -104,7 +105,9 @@ def load_generator(path: str | Path | None = None, *, conditioning: str = "multi
         raise FileNotFoundError(f"no generator weights at {path}")
     generator = build_generator(conditioning=conditioning)
     try:
-        generator.load_weights(path)
+        with warnings.catch_warnings():  # a wrong file also warns: the reader gets one error, not both
+            warnings.simplefilter("ignore")
+            generator.load_weights(path)
     except Exception:  # h5py/Keras raise many types; the reader needs one message
         raise ValueError(
             f"{path} does not hold weights of the {conditioning!r} generator "

@@ -51,8 +51,8 @@ def generate(generator, digits: int | Iterable[int], *, n: int = 1, seed: int = 
     each digit shares its "handwriting style".
     """
     classes = num_classes_of(generator)
-    digit_list = [digits] if isinstance(digits, numbers.Integral) else list(digits)
-    digit_list = [check_digit(d, classes) for d in digit_list]
+    many = isinstance(digits, Iterable) and not isinstance(digits, str)
+    digit_list = [check_digit(d, classes) for d in (digits if many else [digits])]
     n = check_positive("n", n)
     z = noise(n, latent_dim_of(generator), seed=seed)
     return render(generator, np.tile(z, (len(digit_list), 1)), np.repeat(digit_list, n))
@@ -124,3 +124,29 @@ def progress_animation(frames: list[tuple[int, np.ndarray]], *, interval: int = 
     anim = animation.FuncAnimation(fig, draw, frames=len(frames), interval=interval, blit=False)
     plt.close(fig)
     return anim
+
+
+# matplotlib's player draws its buttons with Font Awesome icons fetched from a CDN; offline they are blank.
+_BUTTONS = {
+    "fa fa-minus": "\u2212",
+    "fa fa-fast-backward": "|\u25c0\u25c0",
+    "fa fa-step-backward": "|\u25c0",
+    "fa fa-play fa-flip-horizontal": "\u25c0",
+    "fa fa-pause": "||",
+    "fa fa-play": "\u25b6",
+    "fa fa-step-forward": "\u25b6|",
+    "fa fa-fast-forward": "\u25b6\u25b6|",
+    "fa fa-plus": "+",
+}
+
+
+def animation_html(anim, *, dpi: int = 80) -> str:
+    """`anim.to_jshtml()` that works offline: small JPEG frames and text buttons (no CDN request)."""
+    import re
+
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": dpi}):
+        html = anim.to_jshtml()
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    return re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: _BUTTONS.get(m.group(1), ""), html)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -34,11 +35,15 @@ class ConditionalGAN(keras.Model):
     D learns "real" on a batch of real (image, label) pairs and "fake" on G's images for the same
     labels; then G learns, through D, to make D say "real" for freshly sampled labels.
     Like the tutorial, each batch is drawn at random (with replacement) from the training images,
-    here inside the compiled step, so a whole iteration runs as one XLA program.
+    here inside the compiled step, so a whole iteration runs as one XLA program. One `train_step`
+    runs `iterations_per_call` iterations in a loop inside that program: fewer trips back to Python.
     """
 
-    def __init__(self, generator, discriminator, images, labels, *, seed=0, batch_size=32):
+    def __init__(
+        self, generator, discriminator, images, labels, *, seed=0, batch_size=32, iterations_per_call=1
+    ):
         super().__init__(name="conditional_gan")
+        self.iterations_per_call = iterations_per_call
         self.generator = generator
         self.discriminator = discriminator
         self.batch_size = batch_size
@@ -98,8 +103,8 @@ class ConditionalGAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
         return loss
 
-    def train_step(self, data):
-        del data  # each element is only an iteration number; the batch is drawn here
+    def train_iteration(self):
+        """One iteration of the tutorial's loop: D on reals, D on fakes, then G through D."""
         images, labels = self._real_batch()
         z = keras.random.normal((self.batch_size, self.latent_dim), seed=self.seed_generator)
         fake_images = self.generator([z, labels], training=True)
@@ -109,6 +114,15 @@ class ConditionalGAN(keras.Model):
         )
         g_loss = self._train_generator(z, self._random_labels())
         self.iteration.assign_add(1)
+        return d_loss, g_loss
+
+    def train_step(self, data):
+        del data  # each element is only a call number; the batches are drawn in train_iteration
+        d_loss, g_loss = ops.fori_loop(
+            0, self.iterations_per_call, lambda i, losses: self.train_iteration(), (0.0, 0.0)
+        )
+        for tracker in self.metrics:  # log the latest losses, as the tutorial prints them, not a
+            tracker.reset_state()  # mean since the start of `fit` (one epoch is the whole run)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
@@ -133,7 +147,7 @@ class TrainingRun:
 
 @dataclass(frozen=True)
 class Setting:
-    """How long to train: the full schedule of the tutorial, or a quick one for a CPU."""
+    """How long to train: the tutorial's full schedule, a shorter one for a CPU, or a quick test one."""
 
     name: str
     steps: int
@@ -141,11 +155,12 @@ class Setting:
 
 
 FULL = Setting("full", 20_000, "auto")
-QUICK = Setting("quick", 2_000, "auto")
+CPU = Setting("cpu", 2_000, "auto")
+QUICK = Setting("quick", 300, "auto")
 
 
 def choose_setting(gpu: bool | None = None, environ: dict | None = None) -> Setting:
-    """FULL on a GPU (e.g. Colab) or when CGAN_FULL=1; QUICK on a CPU or when CGAN_QUICK=1 (tests)."""
+    """FULL on a GPU (Colab) or with CGAN_FULL=1; CPU without a GPU; QUICK with CGAN_QUICK=1 (tests)."""
     environ = os.environ if environ is None else environ
     if environ.get("CGAN_QUICK") == "1":
         return QUICK
@@ -153,7 +168,7 @@ def choose_setting(gpu: bool | None = None, environ: dict | None = None) -> Sett
         return FULL
     if gpu is None:
         gpu = bool(tf.config.list_physical_devices("GPU"))
-    return FULL if gpu else QUICK
+    return FULL if gpu else CPU
 
 
 def _check_config(stored: dict, config: dict, path: Path) -> None:
@@ -188,14 +203,16 @@ def train(
     faithful: bool = False,
     sample_every: int = 1000,
     checkpoint_every: int = 1000,
-    steps_per_execution: int = 10,
+    iterations_per_call: int = 10,
     verbose: int = 1,
+    callbacks: list | None = None,
 ) -> TrainingRun:
     """Train the tutorial's CGAN for `steps` iterations (in total, when resuming).
 
     With `out_dir`: a checkpoint every `checkpoint_every` iterations and at the end, the fixed-noise
     grids as PNGs and the final generator as `generator.weights.h5`. `faithful=True` runs the
-    tutorial's own (slow) loop instead, for comparison.
+    tutorial's own (slow) loop instead, for comparison. `callbacks`: more Keras callbacks, called
+    after every call of the training step (e.g. to measure quality during the run).
     """
     from cgan_lib.sampling import check_positive
     from cgan_lib.tutorial_loop import TutorialLoop
@@ -223,7 +240,7 @@ def train(
     discriminator = build_discriminator(conditioning=conditioning)
     grids = SampleGrid(sample_every, seed=seed, out_dir=out)
     progress = TrainingProgress(steps, verbose=verbose)
-    callbacks = [progress, grids]
+    callbacks = [progress, grids, *(callbacks or [])]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
 
@@ -232,20 +249,24 @@ def train(
         model.iteration = 0
     else:
         model = ConditionalGAN(generator, discriminator, images, labels, seed=seed, batch_size=batch_size)
-        model.compile(steps_per_execution=steps_per_execution)
+        model.compile()
         if resume:
             load_checkpoint(model, out / CHECKPOINT)
         elif out is not None:
             (out / RUN_CONFIG).write_text(json.dumps(config, indent=2))
         if out is not None:
             callbacks.append(Checkpoint(out / CHECKPOINT, checkpoint_every))
+        # Checkpoints, grids and the last iteration must each fall on a call boundary.
+        remaining = steps - current_iteration(model)
+        model.iterations_per_call = math.gcd(iterations_per_call, remaining, sample_every, checkpoint_every)
 
     start = current_iteration(model)
     begin = time.perf_counter()
     if faithful:
         _run_tutorial_loop(model, images, labels, batch_size, steps, callbacks)
     elif start < steps:
-        model.fit(tf.data.Dataset.range(start, steps), epochs=1, verbose=0, callbacks=callbacks)
+        calls = (steps - start) // model.iterations_per_call
+        model.fit(tf.data.Dataset.range(calls), epochs=1, verbose=0, callbacks=callbacks)
     seconds = time.perf_counter() - begin
     if verbose == 1:
         print()

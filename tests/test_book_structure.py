@@ -64,8 +64,9 @@ def test_jupyter_book_1_is_pinned() -> None:
 def test_build_outputs_are_gitignored() -> None:
     """_build, .venv and the fetched web assets are never committed."""
     paths = ["_build", ".venv", "book/_vendor", "_build/.jupyter_cache"]
-    ignored = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True,
-                             text=True).stdout.split()
+    ignored = subprocess.run(
+        ["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
     assert sorted(ignored) == sorted(paths)
 
 
@@ -99,20 +100,29 @@ def nonblank_lines(text: str) -> list[str]:
 def test_first_code_cell_installs_the_library_from_the_configured_repository(nb: Path) -> None:
     """The first code cell is the standard install cell, from _config.yml's repository@branch."""
     repo = CONFIG["repository"]
-    expected = INSTALL_CELL.format(
-        name=PYPROJECT["project"]["name"], url=repo["url"], branch=repo["branch"]
-    )
+    expected = INSTALL_CELL.format(name=PYPROJECT["project"]["name"], url=repo["url"], branch=repo["branch"])
     code = [c for c in read(nb).cells if c.cell_type == "code"]
     assert code, "the notebook has no code cell"
     assert nonblank_lines(code[0].source) == nonblank_lines(expected)
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
-def test_notebook_is_committed_without_outputs(nb: Path) -> None:
-    """No outputs, no execution counts: the build runs the notebooks (clear them before commit)."""
-    dirty = [i for i, c in enumerate(read(nb).cells)
-             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
-    assert not dirty, f"cells with outputs or execution counts: {dirty}"
+def test_only_checked_cells_carry_outputs(nb: Path) -> None:
+    """The build runs the notebooks; only nbval's reference text for `nbval-check-output` cells is
+    committed (written by scripts/store-checked-outputs), without images or execution counts."""
+    cells = [c for c in read(nb).cells if c.cell_type == "code"]
+    stray = [
+        i for i, c in enumerate(cells) if c.outputs and "nbval-check-output" not in c.metadata.get("tags", [])
+    ]
+    counted = [i for i, c in enumerate(cells) if c.execution_count is not None]
+    images = [i for i, c in enumerate(cells) for o in c.outputs if set(o.get("data", {})) - {"text/plain"}]
+    missing = [
+        i for i, c in enumerate(cells) if "nbval-check-output" in c.metadata.get("tags", []) and not c.outputs
+    ]
+    assert not (stray or counted or images or missing), (
+        f"outputs on unchecked cells {stray}, execution counts {counted}, rich outputs {images}, "
+        f"checked cells without a stored reference {missing}: run scripts/store-checked-outputs"
+    )
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
@@ -143,12 +153,11 @@ def headings_and_items(markdown: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
 def test_notebook_ends_with_exercises(nb: Path) -> None:
     """The last section is 'Exercises' (any heading level) with 2 or 3 top-level list items."""
-    marks = [m for c in read(nb).cells if c.cell_type == "markdown"
-             for m in headings_and_items(c.source)]
+    marks = [m for c in read(nb).cells if c.cell_type == "markdown" for m in headings_and_items(c.source)]
     heads = [i for i, (kind, _) in enumerate(marks) if kind == "h"]
     assert heads, "the notebook has no heading"
     assert "exercises" in marks[heads[-1]][1].lower(), (
         f"the last heading is {marks[heads[-1]][1]!r}, not an Exercises section"
     )
-    items = sum(kind == "li" for kind, _ in marks[heads[-1]:])
+    items = sum(kind == "li" for kind, _ in marks[heads[-1] :])
     assert 2 <= items <= 3, f"the Exercises section has {items} list items, not 2 or 3"

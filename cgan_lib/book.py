@@ -1,0 +1,15 @@
+"""Small helpers for the book's notebooks: put numbers that a cell computed into the prose."""
+
+from __future__ import annotations
+
+
+def glue(name: str, value, *, display: bool = False) -> None:
+    """Make `value` available to the text as {glue:}`name` (Jupyter Book); a no-op elsewhere.
+
+    Colab and plain Jupyter have no myst-nb, so there the number simply stays in the cell's output.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, value, display=display)

@@ -1,0 +1,146 @@
+"""Command line: `python -m cgan_lib <command>` or `cgan <command>`. Errors: one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_RUN = Path("runs/cgan")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cgan", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train the tutorial's CGAN with the fast loop")
+    train.add_argument("--steps", type=int, required=True, help="iterations in total")
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=Path, default=DEFAULT_RUN, help="run folder (default runs/cgan)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--data", default="auto", help="auto | keras | bundled")
+    train.add_argument("--conditioning", default="multiply", help="multiply | concatenate")
+    train.add_argument("--faithful", action="store_true", help="run the tutorial's own (slow) loop")
+    train.add_argument("--sample-every", type=int, default=1000)
+    train.add_argument("--checkpoint-every", type=int, default=1000)
+
+    sample = commands.add_parser("sample", help="generate digits: .png grid or .npy array")
+    sample.add_argument("--digit", type=int, required=True)
+    sample.add_argument("--n", type=int, default=16)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--weights", type=Path, help="generator .weights.h5 (default: shipped)")
+    sample.add_argument("--conditioning", default="multiply")
+    sample.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.npy")
+
+    bench = commands.add_parser("bench", help="the tutorial loop vs the library's loop")
+    bench.add_argument("--seconds", type=float, default=20.0, help="timed seconds per variant")
+    bench.add_argument("--quick", action="store_true", help="a short run to check it works")
+
+    evaluate = commands.add_parser("evaluate", help="conditional accuracy, diversity, Fréchet distance")
+    evaluate.add_argument("--weights", type=Path, help="generator .weights.h5 (default: shipped)")
+    evaluate.add_argument("--conditioning", default="multiply")
+    evaluate.add_argument("--n-per-digit", type=int, default=100, help="generated images per digit")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--data", default="auto", help="held-out real digits: auto | keras | bundled")
+
+    judge = commands.add_parser("train-classifier", help="train the digit classifier that judges generators")
+    judge.add_argument("--data", default="auto", help="auto | keras | bundled")
+    judge.add_argument("--epochs", type=int, default=20)
+    judge.add_argument("--seed", type=int, default=0)
+    judge.add_argument("--out", type=Path, default=None, help="weights file (default: the shipped one)")
+
+    return parser
+
+
+def _sample(args) -> None:
+    import numpy as np
+
+    from cgan_lib.models import load_generator, shipped_generator_path
+    from cgan_lib.sampling import check_digit, check_positive, generate, plot_rows
+
+    check_digit(args.digit)
+    check_positive("n", args.n)
+    if args.out.suffix not in (".png", ".npy"):
+        raise ValueError(f"--out must end in .png or .npy; got {str(args.out)!r}")
+    weights = args.weights
+    if weights is None and not shipped_generator_path(args.conditioning).exists():
+        runs = sorted(Path("runs").glob("*/generator.weights.h5"), key=lambda p: p.stat().st_mtime)
+        if not runs:
+            raise FileNotFoundError("no shipped generator and no training output: run `cgan train` first")
+        weights = runs[-1]
+    generator = load_generator(weights, conditioning=args.conditioning)
+    images = generate(generator, args.digit, n=args.n, seed=args.seed)
+    if args.out.suffix == ".npy":
+        np.save(args.out, images)
+    else:
+        columns = min(args.n, 8)
+        rows = -(-args.n // columns)
+        grid = np.zeros((rows * columns, 28, 28), "float32")
+        grid[: args.n] = images
+        title = f"Digit {args.digit}: {args.n} samples (seed {args.seed})"
+        plot_rows(grid.reshape(rows, columns, 28, 28), title=title, row_labels=[""] * rows).savefig(
+            args.out, dpi=100
+        )
+    print(f"wrote {args.out}")
+
+
+def _train(args) -> None:
+    from cgan_lib.training import train
+
+    run = train(
+        args.steps,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        out_dir=args.out,
+        resume=args.resume,
+        data=args.data,
+        conditioning=args.conditioning,
+        faithful=args.faithful,
+        sample_every=args.sample_every,
+        checkpoint_every=args.checkpoint_every,
+    )
+    print(
+        f"{run.iterations:,} iterations in {run.seconds:.1f} s ({run.iterations_per_second:.1f} it/s); "
+        f"generator: {args.out / 'generator.weights.h5'}"
+    )
+
+
+def _evaluate(args) -> None:
+    from cgan_lib.evaluation import evaluate
+    from cgan_lib.models import load_generator
+
+    generator = load_generator(args.weights, conditioning=args.conditioning)
+    print(evaluate(generator, args.n_per_digit, seed=args.seed, data=args.data))
+
+
+def _train_classifier(args) -> None:
+    from cgan_lib.evaluation import CLASSIFIER_PATH, train_classifier
+
+    out = args.out if args.out is not None else CLASSIFIER_PATH
+    _, metrics = train_classifier(args.data, epochs=args.epochs, seed=args.seed, out=out)
+    print(
+        f"held-out accuracy {metrics['test_accuracy']:.1%} on {metrics['test_images']:,} {metrics['data']} "
+        f"test images ({metrics['epochs']} epochs, {metrics['training_seconds']:.0f} s); weights: {out}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            _train(args)
+        elif args.command == "sample":
+            _sample(args)
+        elif args.command == "bench":
+            from cgan_lib.bench import run_benchmark
+
+            run_benchmark(seconds=args.seconds, quick=args.quick)
+        elif args.command == "evaluate":
+            _evaluate(args)
+        elif args.command == "train-classifier":
+            _train_classifier(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"cgan {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,147 @@
+"""Training: both networks learn, exact resume (even after SIGKILL), bad settings refused."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from cgan_lib import data, models, sampling, training
+from cgan_lib.tutorial_loop import TutorialLoop
+
+
+def weights(model):
+    return [np.array(w) for w in model.trainable_weights]
+
+
+def max_change(before, model):
+    return max(float(np.abs(a - b).max()) for a, b in zip(before, weights(model), strict=True))
+
+
+def test_short_run_moves_both_networks_with_finite_losses(short_run):
+    keras.utils.set_random_seed(0)  # train() built its models right after seeding with 0
+    assert max_change(weights(models.build_generator()), short_run.generator) > 1e-3
+    assert max_change(weights(models.build_discriminator()), short_run.discriminator) > 1e-3
+    losses = [(h["d_loss"], h["g_loss"]) for h in short_run.history]
+    assert short_run.iterations == 300 and np.all(np.isfinite(losses))
+    assert [step for step, _ in short_run.frames] == [0, 100, 200, 300]
+    assert sorted(p.name for p in short_run.out_dir.glob("*.png")) == [
+        f"grid_{s:06d}.png" for s in (0, 100, 200, 300)
+    ]
+
+
+def test_generator_step_leaves_discriminator_untouched():
+    x, y = data.load_mnist("bundled", "test", verbose=False)
+    gan = training.ConditionalGAN(models.build_generator(), models.build_discriminator(), x, y)
+    gan.compile()
+    d_before, g_before = weights(gan.discriminator), weights(gan.generator)
+    gan._train_generator(sampling.noise(32), np.zeros((32, 1), "int32"))
+    assert max_change(d_before, gan.discriminator) == 0.0
+    assert max_change(g_before, gan.generator) > 0.0
+
+
+def test_tutorial_loop_on_keras3_freezes_d_unless_fixed():
+    x, y = data.load_mnist("bundled", "test", verbose=False)
+    for fix, moved in ((False, False), (True, True)):
+        loop = TutorialLoop(models.build_generator(), models.build_discriminator(), keras3_fix=fix)
+        d_before, g_before = weights(loop.discriminator), weights(loop.generator)
+        for _ in range(3):
+            loop.train_iteration(x, y)
+        assert (max_change(d_before, loop.discriminator) > 0.0) is moved
+        assert max_change(g_before, loop.generator) > 0.0
+
+
+def test_resume_equals_an_uninterrupted_run(short_run, tmp_path):
+    training.train(200, data="bundled", out_dir=tmp_path, sample_every=100, checkpoint_every=100, verbose=0)
+    resumed = training.train(300, data="bundled", out_dir=tmp_path, resume=True, sample_every=100, verbose=0)
+    assert resumed.iterations == 100
+    np.testing.assert_array_equal(
+        sampling.generate(short_run.generator, range(10), n=3, seed=5),
+        sampling.generate(resumed.generator, range(10), n=3, seed=5),
+    )
+
+
+def test_sigkill_then_resume_equals_an_uninterrupted_run(short_run, tmp_path):
+    """Kill -9 a CLI run that checkpoints every 10 iterations, then resume it to 300."""
+    command = [
+        sys.executable,
+        "-m",
+        "cgan_lib",
+        "train",
+        "--steps",
+        "300",
+        "--data",
+        "bundled",
+        "--out",
+        str(tmp_path),
+        "--checkpoint-every",
+        "10",
+        "--sample-every",
+        "100",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = tmp_path / training.CHECKPOINT
+    deadline = time.time() + 300
+    while not checkpoint.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)  # somewhere in the middle of the run, quite possibly mid-write
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    resumed = training.train(300, data="bundled", out_dir=tmp_path, resume=True, sample_every=100, verbose=0)
+    assert 0 < resumed.iterations < 300
+    np.testing.assert_array_equal(
+        sampling.generate(short_run.generator, range(10), n=3, seed=5),
+        sampling.generate(resumed.generator, range(10), n=3, seed=5),
+    )
+
+
+def test_same_seed_same_digits_other_seed_other_digits(short_run):
+    again = training.train(300, data="bundled", sample_every=100, verbose=0)
+    other = training.train(300, data="bundled", seed=1, sample_every=100, verbose=0)
+    a, b, c = (sampling.generate(r.generator, range(10), n=2) for r in (short_run, again, other))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(steps=0), ValueError, "steps must be a positive integer; got 0"),
+        (dict(steps=10, batch_size=-1), ValueError, "batch size must be a positive integer; got -1"),
+        (dict(steps=10, data="mnist"), ValueError, "source must be one of"),
+        (dict(steps=10, resume=True), ValueError, "resume needs the output folder"),
+    ],
+)
+def test_bad_settings(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        training.train(**kwargs)
+
+
+def test_resume_errors(short_run, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint to resume from"):
+        training.train(10, data="bundled", out_dir=tmp_path, resume=True)
+    with pytest.raises(ValueError, match=r"other settings \(seed: 0 in the checkpoint, 3 now\)"):
+        training.train(400, data="bundled", seed=3, out_dir=short_run.out_dir, resume=True)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / training.RUN_CONFIG).write_text((short_run.out_dir / training.RUN_CONFIG).read_text())
+    models.build_discriminator().save_weights(other / training.CHECKPOINT)
+    with pytest.raises(ValueError, match="corrupt or was made by a different architecture"):
+        training.train(400, data="bundled", out_dir=other, resume=True)
+    config = json.loads((short_run.out_dir / training.RUN_CONFIG).read_text())
+    assert config == dict(batch_size=32, seed=0, data="bundled", conditioning="multiply")
+
+
+def test_choose_setting_full_on_gpu_shorter_on_cpu_quick_in_tests():
+    assert training.choose_setting(gpu=True, environ={}) == training.FULL
+    assert training.choose_setting(gpu=False, environ={}) == training.CPU
+    assert training.choose_setting(gpu=True, environ={"CGAN_QUICK": "1"}) == training.QUICK
+    assert training.choose_setting(gpu=False, environ={"CGAN_FULL": "1"}) == training.FULL
+    assert training.QUICK.steps < training.CPU.steps < training.FULL.steps == 20_000
+    assert os.environ.get("CGAN_QUICK") == "1"  # set by the root conftest for tests and notebooks
