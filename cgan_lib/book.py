@@ -12,4 +12,6 @@ def glue(name: str, value, *, display: bool = False) -> None:
         from myst_nb import glue as myst_glue
     except ImportError:
         return
+    if hasattr(value, "item"):  # a NumPy scalar: myst-nb formats only plain Python numbers
+        value = value.item()
     myst_glue(name, value, display=display)

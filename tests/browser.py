@@ -22,6 +22,9 @@ from playwright.sync_api import (
     Response,
     sync_playwright,
 )
+from playwright.sync_api import (
+    TimeoutError as PlaywrightTimeout,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -149,7 +152,10 @@ def open_page(browser: Browser, page_path: str, width: int = 1280) -> tuple[Page
     page.on("response", on_response)
     page.on("pageerror", lambda e: None if str(e) in KNOWN_JS_ERRORS else log.errors.append(str(e)))
     page.goto((HTML / page_path).as_uri(), wait_until="load")
-    page.wait_for_load_state("networkidle")
+    try:  # best effort: on a loaded machine "idle" can take long; the wait_for_* checks still apply
+        page.wait_for_load_state("networkidle", timeout=15_000)
+    except PlaywrightTimeout:
+        pass
     return page, log
 
 

@@ -55,5 +55,6 @@ def test_image_grid_has_one_labelled_row_per_digit(generator):
 
 def test_progress_animation_has_one_frame_per_grid(generator):
     frames = [(0, sampling.digit_rows(generator, n=2)), (100, sampling.digit_rows(generator, n=2, seed=1))]
-    html = sampling.progress_animation(frames).to_jshtml()
-    assert html.count("data:image/png;base64") == 2
+    html = sampling.animation_html(sampling.progress_animation(frames))
+    assert html.count("data:image/jpeg;base64") == 2  # one small JPEG per frame
+    assert "http" not in html and "fa fa" not in html  # no CDN icon font: works offline

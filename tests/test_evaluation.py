@@ -1,0 +1,180 @@
+"""The judge and its scores: real digits score high, random generators at chance; bad input is refused."""
+
+import keras
+import numpy as np
+import pytest
+import scipy.linalg
+
+from cgan_lib import cli
+from cgan_lib.evaluation import (
+    CLASSIFIER_PATH,
+    Evaluation,
+    check_model_range,
+    classifier_features,
+    classifier_metrics,
+    conditional_accuracy,
+    evaluate,
+    frechet_distance,
+    frechet_distance_between,
+    frechet_distance_of,
+    held_out_digits,
+    load_classifier,
+    mean_pairwise_distance,
+    predict_digits,
+    real_halves,
+    to_model_range,
+)
+from cgan_lib.models import build_generator, load_generator, shipped_generator_path
+from cgan_lib.sampling import generate
+
+BLANK = np.full((4, 28, 28), -1.0)  # four black images in the judge's range
+
+
+@pytest.fixture(scope="module")
+def real():
+    return held_out_digits("bundled")
+
+
+@pytest.fixture(scope="module")
+def random_generator():
+    keras.utils.set_random_seed(0)
+    return build_generator()
+
+
+@pytest.fixture(scope="module")
+def random_weights(random_generator, tmp_path_factory):
+    path = tmp_path_factory.mktemp("weights") / "random.weights.h5"
+    random_generator.save_weights(path)
+    return str(path)
+
+
+def test_judge_reads_held_out_real_digits_as_well_as_it_reported(real):
+    images, labels = real
+    accuracy = np.mean(predict_digits(images) == labels)
+    assert accuracy >= 0.97
+    assert accuracy == pytest.approx(classifier_metrics()["test_accuracy"], abs=0.002)
+    assert classifier_features(images[:7]).shape == (7, 128)
+
+
+def test_random_generator_scores_near_chance(random_generator):
+    result = conditional_accuracy(random_generator, 20, seed=0)
+    assert result.overall < 0.3
+    assert len(result.per_digit) == 10 and result.n_per_digit == 20
+    assert np.mean(result.per_digit) == pytest.approx(result.overall)
+    assert "overall conditional accuracy" in str(result)
+
+
+def test_shipped_generator_draws_the_digit_it_is_asked_for():
+    assert shipped_generator_path().exists(), "the pretrained generator is not shipped yet"
+    result = conditional_accuracy(load_generator(), 30, seed=0)
+    assert result.overall >= 0.95, str(result)
+
+
+def test_scores_are_seeded(random_generator):
+    first = conditional_accuracy(random_generator, 10, seed=3)
+    assert conditional_accuracy(random_generator, 10, seed=3) == first
+
+
+def test_unscaled_images_are_refused_not_misread():
+    """[0, 1] images fed as they are would all look alike to the judge: the classic 'everything is an 8'."""
+    keras.utils.set_random_seed(1)
+    images = generate(build_generator(), 3, n=4)  # [0, 1], as for display
+    with pytest.raises(ValueError, match="convert them with evaluation.to_model_range"):
+        predict_digits(images)
+    scaled = to_model_range(images)
+    assert scaled.shape == (4, 28, 28, 1) and scaled.min() >= -1 and scaled.max() <= 1
+    np.testing.assert_allclose((scaled[..., 0] + 1) / 2, images, atol=1e-6)
+    with pytest.raises(ValueError, match=r"expects images in \[0, 1\]; got -1.000 to 0.000"):
+        to_model_range(np.linspace(-1, 0, 28 * 28).reshape(1, 28, 28))
+
+
+def test_frechet_distance_matches_the_textbook_formula():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(400, 6))
+    b = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6)) + 0.5
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = scipy.linalg.sqrtm(cov_a @ cov_b).real
+    expected = np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(cov_a + cov_b - 2 * root)
+    assert frechet_distance_between(a, b) == pytest.approx(expected, rel=1e-6)
+    assert frechet_distance_between(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_real_vs_real_is_far_below_a_random_generator(real, random_generator):
+    half_a, half_b = real_halves(real[0], seed=0)
+    assert len(half_a) == len(half_b) == 500
+    real_distance = frechet_distance_of(half_b, half_a)
+    random_distance = frechet_distance(random_generator, half_a, n=500, seed=0)
+    assert 10 * real_distance < random_distance
+
+
+def test_diversity_shows_collapse(real):
+    images, labels = real
+    sevens = images[labels == 7][:50]
+    assert mean_pairwise_distance(np.repeat(sevens[:1], 10, axis=0)) == pytest.approx(0.0, abs=1e-3)
+    assert mean_pairwise_distance(sevens) > 5.0
+
+
+def test_evaluation_of_random_generator(random_generator):
+    result = evaluate(random_generator, 10, seed=0, data="bundled")
+    assert isinstance(result, Evaluation)
+    assert result.accuracy.overall < 0.3 and result.judge_accuracy >= 0.97
+    assert 10 * result.frechet_distance_real < result.frechet_distance
+    assert len(result.diversity_generated) == len(result.diversity_real) == 10
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda g: conditional_accuracy(g, 0), "n_per_digit must be a positive integer; got 0"),
+        (lambda g: conditional_accuracy(g, 2.5), "n_per_digit must be a positive integer; got 2.5"),
+        (lambda g: frechet_distance(g, BLANK, n=-3), "n must be a positive integer; got -3"),
+        (lambda g: frechet_distance(g, BLANK[:, :20]), r"shape \(n, 28, 28\) or \(n, 28, 28, 1\)"),
+        (lambda g: frechet_distance(g, np.full((4, 28, 28), 3.0)), r"in \[-1, 1\].*got 3.000 to 3.000"),
+        (lambda g: predict_digits(np.full((2, 28, 28), np.nan)), "NaN or infinite"),
+        (lambda g: evaluate(g, 1), "n_per_digit must be at least 2"),
+        (lambda g: frechet_distance_between(np.ones((5, 3)), np.ones((5, 4))), "same width"),
+    ],
+)
+def test_bad_input_raises_one_clear_error(random_generator, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(random_generator)
+
+
+def test_bad_classifier_weights(tmp_path, random_weights):
+    with pytest.raises(FileNotFoundError, match="no classifier weights at"):
+        load_classifier(tmp_path / "missing.weights.h5")
+    with pytest.raises(ValueError, match="another architecture"):
+        load_classifier(random_weights)  # a generator's weights
+    (tmp_path / "bad.weights.h5").write_bytes(b"\x89HDF\r\n garbage")
+    with pytest.raises(ValueError, match="corrupt"):
+        load_classifier(tmp_path / "bad.weights.h5")
+    with pytest.raises(ValueError, match=r"\.weights\.h5 file"):
+        load_classifier(tmp_path / "judge.keras")
+    assert check_model_range(np.full((1, 28, 28), -1.0)).shape == (1, 28, 28, 1)
+
+
+def test_cli_evaluate_prints_the_table(random_weights, capsys):
+    code = cli.main(["evaluate", "--weights", random_weights, "--n-per-digit", "5", "--data", "bundled"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].split() == ["digit", "accuracy", "diversity", "generated", "diversity", "real"]
+    assert [line.split()[0] for line in out.splitlines()[1:11]] == [str(d) for d in range(10)]
+    assert "overall conditional accuracy" in out and "(real vs real:" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["evaluate", "--n-per-digit", "0"], "n_per_digit must be a positive integer; got 0"),
+        (["evaluate", "--data", "cifar"], "source must be one of 'auto', 'keras', 'bundled'; got 'cifar'"),
+        (["evaluate", "--weights", str(CLASSIFIER_PATH)], "corrupt or from another architecture"),
+        (["train-classifier", "--epochs", "0"], "epochs must be a positive integer; got 0"),
+        (["train-classifier", "--out", "judge.h5"], "out must be a Keras .weights.h5 file"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(args, message, random_weights, capsys):
+    if args[0] == "evaluate" and "--weights" not in args:
+        args = [*args, "--weights", random_weights]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
