@@ -16,7 +16,7 @@ from cgan_lib.tutorial_loop import TutorialLoop
 
 
 def weights(model):
-    return [np.array(w) for w in model.trainable_weights]
+    return [np.array(w) for w in model.weights]  # all of them: `trainable` is toggled in the tutorial loop
 
 
 def max_change(before, model):
