@@ -107,6 +107,17 @@ def test_first_code_cell_installs_the_library_from_the_configured_repository(nb:
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
+def test_checked_cells_do_not_glue(nb: Path) -> None:
+    """`glue` adds an output nbval would compare (and the reference does not keep): glue elsewhere."""
+    gluing = [
+        i
+        for i, c in enumerate(read(nb).cells)
+        if "nbval-check-output" in c.metadata.get("tags", []) and "glue(" in c.source
+    ]
+    assert not gluing, f"cells {gluing} are checked by nbval and call glue: move the glue to another cell"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
 def test_only_checked_cells_carry_outputs(nb: Path) -> None:
     """The build runs the notebooks; only nbval's reference for `nbval-check-output` cells is committed
     (text output and execution count, written by scripts/store-checked-outputs), never images."""
