@@ -58,7 +58,30 @@ class TrainingProgress(keras.callbacks.Callback):
             print(f"iteration {step:>6}/{self.total}  {shown}", flush=True)
 
 
-class SampleGrid(keras.callbacks.Callback):
+class EveryIterations(keras.callbacks.Callback):
+    """Calls `self.fire()` after each training call that passed a multiple of `every` iterations.
+
+    One call of the compiled step runs several iterations, so "iteration % every == 0" could miss.
+    """
+
+    def __init__(self, every: int):
+        super().__init__()
+        self.every = every
+
+    def fire(self) -> None:
+        raise NotImplementedError
+
+    def on_train_begin(self, logs=None):
+        self.last = current_iteration(self.model)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = current_iteration(self.model)
+        if step // self.every > self.last // self.every:
+            self.fire()
+        self.last = step
+
+
+class SampleGrid(EveryIterations):
     """Every `every` iterations, draw the same noise for each digit and keep the images.
 
     `frames` is a list of (iteration, images shaped (10, per_digit, 28, 28) in [0, 1]); with
@@ -66,11 +89,11 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, every: int, *, per_digit: int = 8, seed: int = 0, out_dir=None):
-        super().__init__()
-        self.every, self.per_digit, self.seed, self.out_dir = every, per_digit, seed, out_dir
+        super().__init__(every)
+        self.per_digit, self.seed, self.out_dir = per_digit, seed, out_dir
         self.frames: list[tuple[int, np.ndarray]] = []
 
-    def _record(self) -> None:
+    def fire(self) -> None:
         from cgan_lib.sampling import digit_rows, save_grid
 
         step = current_iteration(self.model)
@@ -82,26 +105,22 @@ class SampleGrid(keras.callbacks.Callback):
             save_grid(rows, Path(self.out_dir) / f"grid_{step:06d}.png", f"Iteration {step:,}")
 
     def on_train_begin(self, logs=None):
-        self._record()
-
-    def on_train_batch_end(self, batch, logs=None):
-        if current_iteration(self.model) % self.every == 0:
-            self._record()
+        super().on_train_begin(logs)
+        self.fire()
 
     def on_train_end(self, logs=None):
-        self._record()
+        self.fire()
 
 
-class Checkpoint(keras.callbacks.Callback):
+class Checkpoint(EveryIterations):
     """Save G, D, both optimizers, the iteration and the RNG state every `every` iterations and at the end."""
 
     def __init__(self, path: str | os.PathLike, every: int):
-        super().__init__()
-        self.path, self.every = Path(path), every
+        super().__init__(every)
+        self.path = Path(path)
 
-    def on_train_batch_end(self, batch, logs=None):
-        if current_iteration(self.model) % self.every == 0:
-            save_atomically(self.model, self.path)
+    def fire(self) -> None:
+        save_atomically(self.model, self.path)
 
     def on_train_end(self, logs=None):
-        save_atomically(self.model, self.path)
+        self.fire()

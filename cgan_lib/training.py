@@ -127,6 +127,18 @@ class ConditionalGAN(keras.Model):
         )
         return {"d_loss": d_loss, "g_loss": g_loss}  # the latest losses, as the tutorial prints them
 
+
+def call_numbers(calls: int) -> tf.data.Dataset:
+    """What `fit` iterates over: one element per call of the training step (the step ignores it).
+
+    tf.data's autotuner is switched off: its background thread sleeps for doubling periods and
+    `fit` cannot return before it wakes up, which can add as much time as the run itself took.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return tf.data.Dataset.range(calls).with_options(options)
+
+
 @dataclass
 class TrainingRun:
     """What `train` returns: the trained networks, the loss history and the fixed-noise frames."""
@@ -211,7 +223,9 @@ def train(
     With `out_dir`: a checkpoint every `checkpoint_every` iterations and at the end, the fixed-noise
     grids as PNGs and the final generator as `generator.weights.h5`. `faithful=True` runs the
     tutorial's own (slow) loop instead, for comparison. `callbacks`: more Keras callbacks, called
-    after every call of the training step (e.g. to measure quality during the run).
+    after every call of the training step (e.g. to measure quality during the run). One call runs
+    `iterations_per_call` iterations; grids and checkpoints are taken after the call that reaches
+    each multiple of their period.
     """
     from cgan_lib.sampling import check_positive
     from cgan_lib.tutorial_loop import TutorialLoop
@@ -255,17 +269,15 @@ def train(
             (out / RUN_CONFIG).write_text(json.dumps(config, indent=2))
         if out is not None:
             callbacks.append(Checkpoint(out / CHECKPOINT, checkpoint_every))
-        # Checkpoints, grids and the last iteration must each fall on a call boundary.
-        remaining = steps - current_iteration(model)
-        model.iterations_per_call = math.gcd(iterations_per_call, remaining, sample_every, checkpoint_every)
 
     start = current_iteration(model)
     begin = time.perf_counter()
     if faithful:
         _run_tutorial_loop(model, images, labels, batch_size, steps, callbacks)
     elif start < steps:
+        model.iterations_per_call = math.gcd(iterations_per_call, steps - start)  # end exactly at `steps`
         calls = (steps - start) // model.iterations_per_call
-        model.fit(tf.data.Dataset.range(calls), verbose=0, shuffle=False, callbacks=callbacks)
+        model.fit(call_numbers(calls), verbose=0, shuffle=False, callbacks=callbacks)
     seconds = time.perf_counter() - begin
     if verbose == 1:
         print()

@@ -35,6 +35,19 @@ def test_short_run_moves_both_networks_with_finite_losses(short_run):
     ]
 
 
+def test_grids_and_checkpoints_at_any_period_keep_ten_iterations_per_call(tmp_path):
+    run = training.train(40, data="bundled", out_dir=tmp_path, sample_every=15, checkpoint_every=25, verbose=0)
+    assert [h["iteration"] for h in run.history] == [10, 20, 30, 40]  # one entry per call
+    assert [step for step, _ in run.frames] == [0, 20, 30, 40]  # the calls that passed 15 and 30, the end
+    assert (tmp_path / training.CHECKPOINT).exists()
+
+
+def test_fit_input_has_tf_data_autotune_off():
+    # With it on, `fit` waits for the autotuner's next wake-up before returning (seconds, doubling).
+    assert training.call_numbers(3).options().autotune.enabled is False
+    assert list(training.call_numbers(3).as_numpy_iterator()) == [0, 1, 2]
+
+
 def test_generator_step_leaves_discriminator_untouched():
     x, y = data.load_mnist("bundled", "test", verbose=False)
     gan = training.ConditionalGAN(models.build_generator(), models.build_discriminator(), x, y)
