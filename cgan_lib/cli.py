@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.npy")
 
     bench = commands.add_parser("bench", help="the tutorial loop vs the library's loop")
-    bench.add_argument("--seconds", type=float, default=20.0, help="timed seconds per variant")
+    bench.add_argument("--seconds", type=float, default=20.0, help="timed seconds per variant, all rounds")
+    bench.add_argument("--rounds", type=int, default=5, help="the variants take turns this many times")
     bench.add_argument("--quick", action="store_true", help="a short run to check it works")
 
     evaluate = commands.add_parser("evaluate", help="conditional accuracy, diversity, Fréchet distance")
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "bench":
             from cgan_lib.bench import run_benchmark
 
-            run_benchmark(seconds=args.seconds, quick=args.quick)
+            run_benchmark(seconds=args.seconds, rounds=args.rounds, quick=args.quick)
         elif args.command == "evaluate":
             _evaluate(args)
         elif args.command == "train-classifier":

@@ -52,6 +52,8 @@ def test_sample_npy_and_png(weights, tmp_path):
         (["train", "--steps", "5", "--batch-size", "-2"], "batch size must be a positive integer; got -2"),
         (["train", "--steps", "5", "--data", "imagenet"], "source must be one of 'auto', 'keras', 'bundled'"),
         (["train", "--steps", "5", "--resume", "--out", "no-such-run"], "no checkpoint to resume from"),
+        (["bench", "--seconds", "0"], "seconds must be a positive number; got 0.0"),
+        (["bench", "--rounds", "-1"], "rounds must be a positive integer; got -1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):

@@ -36,7 +36,9 @@ def test_short_run_moves_both_networks_with_finite_losses(short_run):
 
 
 def test_grids_and_checkpoints_at_any_period_keep_ten_iterations_per_call(tmp_path):
-    run = training.train(40, data="bundled", out_dir=tmp_path, sample_every=15, checkpoint_every=25, verbose=0)
+    run = training.train(
+        40, data="bundled", out_dir=tmp_path, sample_every=15, checkpoint_every=25, verbose=0
+    )
     assert [h["iteration"] for h in run.history] == [10, 20, 30, 40]  # one entry per call
     assert [step for step, _ in run.frames] == [0, 20, 30, 40]  # the calls that passed 15 and 30, the end
     assert (tmp_path / training.CHECKPOINT).exists()
