@@ -116,7 +116,7 @@ def _evaluate(args) -> None:
 
 
 def _train_classifier(args) -> None:
-    from cgan_lib.evaluation import CLASSIFIER_PATH, train_classifier
+    from cgan_lib.judge import CLASSIFIER_PATH, train_classifier
 
     out = args.out if args.out is not None else CLASSIFIER_PATH
     _, metrics = train_classifier(args.data, epochs=args.epochs, seed=args.seed, out=out)

@@ -7,21 +7,23 @@ import scipy.linalg
 
 from cgan_lib import cli
 from cgan_lib.evaluation import (
-    CLASSIFIER_PATH,
     Evaluation,
-    check_model_range,
-    classifier_features,
-    classifier_metrics,
     conditional_accuracy,
     evaluate,
     frechet_distance,
     frechet_distance_between,
     frechet_distance_of,
+    mean_pairwise_distance,
+    real_halves,
+)
+from cgan_lib.judge import (
+    CLASSIFIER_PATH,
+    check_model_range,
+    classifier_features,
+    classifier_metrics,
     held_out_digits,
     load_classifier,
-    mean_pairwise_distance,
     predict_digits,
-    real_halves,
     to_model_range,
 )
 from cgan_lib.models import build_generator, load_generator, shipped_generator_path
@@ -79,7 +81,7 @@ def test_unscaled_images_are_refused_not_misread():
     """[0, 1] images fed as they are would all look alike to the judge: the classic 'everything is an 8'."""
     keras.utils.set_random_seed(1)
     images = generate(build_generator(), 3, n=4)  # [0, 1], as for display
-    with pytest.raises(ValueError, match="convert them with evaluation.to_model_range"):
+    with pytest.raises(ValueError, match="convert them with judge.to_model_range"):
         predict_digits(images)
     scaled = to_model_range(images)
     assert scaled.shape == (4, 28, 28, 1) and scaled.min() >= -1 and scaled.max() <= 1

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cgan_lib import evaluation, models, sampling, widgets
+from cgan_lib import judge, models, sampling, widgets
 
 PIXEL = 1 / 255 + 1e-6  # a PNG stores 8-bit grey levels
 
@@ -32,7 +32,7 @@ def test_shipped_explorer_draws_every_digit_the_judge_reads_as_asked():
     explorer = widgets.digit_explorer(samples=8)
     for digit in range(10):
         explorer.digit.value = digit
-        read = evaluation.predict_digits(evaluation.to_model_range(shown(explorer)))
+        read = judge.predict_digits(judge.to_model_range(shown(explorer)))
         assert np.sum(read == digit) >= 6, f"asked for {digit}, the judge read {read.tolist()}"
 
 
