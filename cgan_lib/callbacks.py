@@ -65,8 +65,10 @@ class EveryIterations(keras.callbacks.Callback):
     """
 
     def __init__(self, every: int):
+        from cgan_lib.sampling import check_positive
+
         super().__init__()
-        self.every = every
+        self.every = check_positive("every", every)
 
     def fire(self) -> None:
         raise NotImplementedError

@@ -134,9 +134,11 @@ def call_numbers(calls: int) -> tf.data.Dataset:
     tf.data's autotuner is switched off: its background thread sleeps for doubling periods and
     `fit` cannot return before it wakes up, which can add as much time as the run itself took.
     """
+    from cgan_lib.sampling import check_positive
+
     options = tf.data.Options()
     options.autotune.enabled = False
-    return tf.data.Dataset.range(calls).with_options(options)
+    return tf.data.Dataset.range(check_positive("calls", calls)).with_options(options)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cgan_lib import data, models, sampling, training
+from cgan_lib.callbacks import Checkpoint, SampleGrid
 from cgan_lib.tutorial_loop import TutorialLoop
 
 
@@ -48,6 +49,16 @@ def test_fit_input_has_tf_data_autotune_off():
     # With it on, `fit` waits for the autotuner's next wake-up before returning (seconds, doubling).
     assert training.call_numbers(3).options().autotune.enabled is False
     assert list(training.call_numbers(3).as_numpy_iterator()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="calls must be a positive integer; got 0"):
+        training.call_numbers(0)
+
+
+@pytest.mark.parametrize("every", [0, -5, 2.5])
+def test_periodic_callbacks_refuse_a_bad_period(every, tmp_path):
+    with pytest.raises(ValueError, match=f"every must be a positive integer; got {every!r}"):
+        SampleGrid(every)
+    with pytest.raises(ValueError, match=f"every must be a positive integer; got {every!r}"):
+        Checkpoint(tmp_path / "c.weights.h5", every)
 
 
 def test_generator_step_leaves_discriminator_untouched():
