@@ -9,7 +9,9 @@ between images of one digit) next to the same figure for real images shows mode 
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from importlib import resources
 
 import keras
 import numpy as np
@@ -181,3 +183,13 @@ def evaluate(
         frechet_distance_real=frechet_distance_between(features_real, features_a),
         judge_accuracy=float(np.mean(judge.predict_digits(real, classifier) == labels)),
     )
+
+
+def time_to_quality() -> list[dict[str, str]]:
+    """The rows of the time-to-quality study (scripts/time_to_quality.py), shipped with the package.
+
+    Read through the package, not the working folder, so chapter 7 runs anywhere (Colab runs
+    notebooks in an empty /content).
+    """
+    with resources.files("cgan_lib").joinpath("results", "time_to_quality.csv").open(newline="") as f:
+        return list(csv.DictReader(f))

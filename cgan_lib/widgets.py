@@ -23,6 +23,7 @@ from keras import layers, ops
 from cgan_lib.models import latent_dim_of, load_generator, num_classes_of
 from cgan_lib.sampling import check_digit, check_positive, noise
 
+HAS_STACK = hasattr(widgets, "Stack")  # ipywidgets 8; Colab ships ipywidgets 7.7.1, which has none
 SCALE = 3  # each 28 x 28 digit is drawn as 84 x 84 pixels
 GAP = 2  # pixels between two samples in a strip
 LIVE_NOTE = (
@@ -254,8 +255,9 @@ class StaticExplorer(widgets.VBox):
     """Pre-rendered playground for the web page: a `Stack` per digit of a `Stack` per noise seed.
 
     `digit` (slider) and `noise` (buttons) drive the stacks through `jslink`, which runs in the
-    browser, so the saved page keeps working without Python. `images[d][s]` is the PNG widget of
-    digit d with the s-th seed; `links` are the jslinks.
+    browser, so the saved page keeps working without Python. ipywidgets 7 (Colab) has no `Stack`:
+    there a kernel is running anyway, and Python switches one `Image` instead. `images[d][s]` is the
+    PNG widget of digit d with the s-th seed; `links` are the jslinks.
     """
 
     def __init__(self, generator: keras.Model | None = None, seeds: Sequence[int] = (0, 1, 2), n: int = 4):
@@ -275,12 +277,21 @@ class StaticExplorer(widgets.VBox):
         self.noise = widgets.ToggleButtons(
             options=[(f"seed {s}", i) for i, s in enumerate(seeds)], value=0, description="noise"
         )
-        per_digit = [widgets.Stack(row, selected_index=0) for row in self.images]
-        self.stack = widgets.Stack(per_digit, selected_index=0)
-        self.links = [widgets.jslink((self.digit, "value"), (self.stack, "selected_index"))] + [
-            widgets.jslink((self.noise, "index"), (inner, "selected_index")) for inner in per_digit
-        ]
+        if HAS_STACK:
+            per_digit = [widgets.Stack(row, selected_index=0) for row in self.images]
+            self.stack = widgets.Stack(per_digit, selected_index=0)
+            self.links = [widgets.jslink((self.digit, "value"), (self.stack, "selected_index"))] + [
+                widgets.jslink((self.noise, "index"), (inner, "selected_index")) for inner in per_digit
+            ]
+        else:  # ipywidgets 7 (Colab's): no Stack, but a kernel is running, so Python switches the picture
+            self.stack = widgets.Image(value=self.images[0][0].value, format="png")
+            self.links = []
+            self.digit.observe(self._show, names="value")
+            self.noise.observe(self._show, names="index")
         super().__init__([widgets.HTML(LIVE_NOTE), self.digit, self.noise, self.stack])
+
+    def _show(self, _change=None) -> None:
+        self.stack.value = self.images[self.digit.value][self.noise.index].value
 
 
 def static_digit_explorer(

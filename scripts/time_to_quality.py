@@ -2,7 +2,7 @@
 
 One training run per loop. A callback measures conditional accuracy and Fréchet distance when the run
 passes each checkpoint; the time spent measuring is taken out of the wall time. Writes
-book/data/time_to_quality.csv after every checkpoint (one row per loop and checkpoint; rows not
+cgan_lib/results/time_to_quality.csv after every checkpoint (one row per loop and checkpoint; rows not
 reached are kept, with a note saying why) and prints the table at the end. `cpu_seconds` (process
 CPU time) is less sensitive than wall time to other jobs sharing the machine.
 
@@ -31,7 +31,7 @@ from cgan_lib.training import train
 CHECKPOINTS = (250, 500, 1_000, 2_000, 5_000, 10_000, 20_000)
 COLUMNS = ("loop", "iterations", "seconds", "conditional_accuracy", "frechet_distance", "cpu_seconds", "note")
 LOOPS = ("fast", "tutorial")
-OUT = Path(__file__).resolve().parent.parent / "book" / "data" / "time_to_quality.csv"
+OUT = Path(__file__).resolve().parent.parent / "cgan_lib" / "results" / "time_to_quality.csv"
 
 
 class QualityProbe(keras.callbacks.Callback):

@@ -91,6 +91,14 @@ def test_notebook_is_valid_and_uses_the_python3_kernel(nb: Path) -> None:
     assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
+def test_colab_opens_the_notebook_on_a_gpu_runtime(nb: Path) -> None:
+    """Colab reads `accelerator` and `colab.gpuType` from the notebook and starts a T4 GPU runtime."""
+    metadata = read(nb).metadata
+    assert metadata.get("accelerator") == "GPU"
+    assert metadata.get("colab", {}).get("gpuType") == "T4"
+
+
 def nonblank_lines(text: str) -> list[str]:
     """The lines of a text that are not blank, right-stripped (ruff wants a blank after imports)."""
     return [line.rstrip() for line in text.splitlines() if line.strip()]

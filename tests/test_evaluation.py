@@ -15,6 +15,7 @@ from cgan_lib.evaluation import (
     frechet_distance_of,
     mean_pairwise_distance,
     real_halves,
+    time_to_quality,
 )
 from cgan_lib.judge import (
     CLASSIFIER_PATH,
@@ -180,3 +181,12 @@ def test_cli_bad_input_is_one_line_and_exit_2(args, message, random_weights, cap
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_time_to_quality_rows_ship_with_the_package(tmp_path, monkeypatch):
+    """Chapter 7 reads the study through the package, so it runs in an empty folder (Colab's /content)."""
+    monkeypatch.chdir(tmp_path)
+    rows = time_to_quality()
+    assert {r["loop"] for r in rows} == {"fast", "tutorial"}
+    reached = [r for r in rows if r["seconds"]]
+    assert reached and all(0.0 <= float(r["conditional_accuracy"]) <= 1.0 for r in reached)

@@ -161,6 +161,16 @@ def test_static_explorer_holds_every_digit_for_every_seed_and_links_them(generat
     assert static.stack in static.children
 
 
+def test_static_explorer_without_stack_switches_its_picture_in_python(generator, monkeypatch):
+    """ipywidgets 7 (Colab's 7.7.1) has no Stack: the explorer still shows the chosen digit and seed."""
+    monkeypatch.setattr(widgets, "HAS_STACK", False)
+    static = widgets.static_digit_explorer(generator, seeds=(0, 1), n=2)
+    assert static.links == [] and static.stack in static.children
+    assert static.stack.value == static.images[0][0].value
+    static.digit.value, static.noise.index = 7, 1
+    assert static.stack.value == static.images[7][1].value != static.images[7][0].value
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
