@@ -63,7 +63,7 @@ def test_jupyter_book_1_is_pinned() -> None:
 
 def test_build_outputs_are_gitignored() -> None:
     """_build, .venv and the fetched web assets are never committed."""
-    paths = ["_build", ".venv", "book/_vendor", "_build/.jupyter_cache"]
+    paths = ["_build", ".venv", ".venv-colab", "book/_vendor", "_build/.jupyter_cache"]
     ignored = subprocess.run(
         ["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
