@@ -53,7 +53,8 @@ def installed() -> dict[str, str]:
         [PYTHON, "-m", "pip", "freeze", "--all", "--disable-pip-version-check"],
         capture_output=True, text=True, check=True,
     ).stdout
-    return dict(normalise(line) for line in freeze.splitlines() if "==" in line)
+    lines = [line.replace(" @ ", "==", 1) for line in freeze.splitlines()]  # "cgan-lib @ git+..." too
+    return dict(normalise(line) for line in lines if "==" in line)
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
