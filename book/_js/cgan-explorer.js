@@ -309,6 +309,7 @@
     });
     self.controls = c;
     self.draw = draw;
+    generate(m, normals(0, 4 * m.latentDim), 0);  // warm-up: the first run of the loops is not yet compiled
     draw();
     return self;
   }
