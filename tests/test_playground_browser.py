@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from browser import HTML, launch, open_page, require_built_book, screenshot
+from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot
 from playwright.sync_api import Browser, Page, expect
 
 from cgan_lib import judge, models, sampling, web
@@ -237,3 +237,32 @@ def test_served_over_http_the_page_fetches_the_binary_weights(chromium: Browser)
     finally:
         page.close()
         server.shutdown()
+
+
+@pytest.mark.parametrize("with_script", [False, True])
+def test_without_the_book_the_cell_output_keeps_its_note(chromium: Browser, tmp_path, with_script) -> None:
+    """The cell's HTML where the book is not (Jupyter, Colab: no _static folder), or where the script is
+    but the exported weights are not: the note stays, no JavaScript error, the page asks nothing else."""
+    (tmp_path / "book").mkdir()
+    if with_script:
+        (tmp_path / "_static").mkdir()
+        script = (ROOT / "book" / "_js" / "cgan-explorer.js").read_text()
+        (tmp_path / "_static" / "cgan-explorer.js").write_text(script)
+    page_file = tmp_path / "book" / "cell.html"
+    page_file.write_text(f"<!doctype html><html><body>{web.page_explorer().data}</body></html>")
+    page = chromium.new_page()
+    errors, requested = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requested.append(r.url))
+    try:
+        page.goto(page_file.as_uri())
+        if with_script:
+            expect(page.locator(".cgan-status")).to_contain_text("could not load the generator")
+        else:
+            page.wait_for_load_state("load")
+        note = web.PAGE_NOTE.replace("<code>", "").replace("</code>", "")
+        expect(page.locator(".cgan-explorer-note")).to_have_text(note)
+        assert page.locator(".cgan-explorer canvas").count() == 0 and not errors, errors
+        assert all(u.startswith(tmp_path.as_uri()) for u in requested), requested
+    finally:
+        page.close()
