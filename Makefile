@@ -31,8 +31,10 @@ assets:
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# After the build: the generators for the page explorer (book/_js/cgan-explorer.js) into _static/.
 book: venv assets
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/cgan export-web --out _build/html/_static
 
 lint: venv
 	$(BIN)/ruff check .
