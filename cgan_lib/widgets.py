@@ -140,12 +140,13 @@ def from_png(data: bytes, n: int, *, scale: int = SCALE) -> np.ndarray:
 
 
 class DigitExplorer(widgets.VBox):
-    """The live playground: pick a digit, the noise, how many samples; keep the style; blend two labels.
+    """The live playground: pick a digit, the noise, how many samples; keep the same z; blend two labels.
 
-    Controls (attributes): `digit`, `seed`, `new_noise`, `samples`, `keep_style`, `blend`, `blend_to`;
-    the picture is `image` (PNG). `z` is the noise in use. With keep style on, z stays fixed while
-    the digit changes (same handwriting, other digit); off, every digit change draws new noise (the
-    seed goes up by one, so any picture can be made again from its seed).
+    Controls (attributes): `digit`, `seed`, `new_noise`, `samples`, `same_z`, `blend`, `blend_to`;
+    the picture is `image` (PNG). `z` is the noise in use. With same z on, z stays fixed while the
+    digit changes (only the label differs; whether the handwriting stays too is measured in chapter
+    3); off, every digit change draws new noise (the seed goes up by one, so any picture can be made
+    again from its seed).
     """
 
     def __init__(
@@ -155,7 +156,7 @@ class DigitExplorer(widgets.VBox):
         digit: int = 3,
         seed: int = 0,
         samples: int = 4,
-        keep_style: bool = True,
+        same_z: bool = True,
         blend_to: int = 8,
         max_samples: int = 8,
     ):
@@ -166,14 +167,14 @@ class DigitExplorer(widgets.VBox):
         samples = check_positive("samples", samples)
         if samples > max_samples:
             raise ValueError(f"samples must be at most max_samples ({max_samples}); got {samples}")
-        if not isinstance(keep_style, bool):
-            raise ValueError(f"keep_style must be True or False; got {keep_style!r}")
+        if not isinstance(same_z, bool):
+            raise ValueError(f"same_z must be True or False; got {same_z!r}")
         self.render = label_blend(self.generator)
         self.digit = widgets.IntSlider(digit, min=0, max=classes - 1, description="digit")
         self.seed = widgets.BoundedIntText(check_seed(seed), min=0, max=2**31 - 1, description="seed")
         self.new_noise = widgets.Button(description="new noise", tooltip="draw new noise (seed + 1)")
         self.samples = widgets.IntSlider(samples, min=1, max=max_samples, description="samples")
-        self.keep_style = widgets.Checkbox(keep_style, description="keep style")
+        self.same_z = widgets.Checkbox(same_z, description="same z")
         self.blend = widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="blend")
         self.blend_to = widgets.IntSlider(blend_to, min=0, max=classes - 1, description="blend to")
         self.image = widgets.Image(format="png")
@@ -190,7 +191,7 @@ class DigitExplorer(widgets.VBox):
         self.new_noise.on_click(lambda _: setattr(self.seed, "value", self.seed.value + 1))
         super().__init__(
             [
-                widgets.HBox([self.digit, self.keep_style]),
+                widgets.HBox([self.digit, self.same_z]),
                 widgets.HBox([self.seed, self.new_noise, self.samples]),
                 widgets.HBox([self.blend, self.blend_to]),
                 self.image,
@@ -206,7 +207,7 @@ class DigitExplorer(widgets.VBox):
             self.refresh()
 
     def _on_digit(self, _change=None) -> None:
-        if not self.keep_style.value:
+        if not self.same_z.value:
             self._drawing_noise = True  # one redraw, not one for the seed and one for the digit
             try:
                 self.seed.value += 1

@@ -36,7 +36,7 @@ def test_shipped_explorer_draws_every_digit_the_judge_reads_as_asked():
         assert np.sum(read == digit) >= 6, f"asked for {digit}, the judge read {read.tolist()}"
 
 
-def test_keep_style_draws_the_same_z_under_another_label(generator):
+def test_same_z_draws_the_same_z_under_another_label(generator):
     explorer = widgets.digit_explorer(generator, digit=3, seed=4, samples=5)
     z, seed, at3 = explorer.z.copy(), explorer.seed.value, shown(explorer)
     np.testing.assert_allclose(at3, sampling.render(generator, z, [3] * 5), atol=PIXEL)
@@ -48,10 +48,10 @@ def test_keep_style_draws_the_same_z_under_another_label(generator):
     assert np.abs(at7 - at3).mean() > 0.05, "digits 3 and 7 gave the same picture"
 
 
-def test_without_keep_style_each_digit_change_draws_new_noise(generator):
+def test_without_same_z_each_digit_change_draws_new_noise(generator):
     explorer = widgets.digit_explorer(generator, digit=3, seed=4, samples=3)
     z = explorer.z.copy()
-    explorer.keep_style.value = False
+    explorer.same_z.value = False
     np.testing.assert_array_equal(explorer.z, z)  # the toggle alone changes nothing
     explorer.digit.value = 5
     assert explorer.seed.value == 5
@@ -119,7 +119,7 @@ def test_moving_the_controls_never_retraces(generator):
         ({"samples": 9}, r"samples must be at most max_samples \(8\); got 9"),
         ({"seed": -1}, r"seed must be an integer >= 0; got -1"),
         ({"seed": 1.5}, r"seed must be an integer >= 0; got 1.5"),
-        ({"keep_style": "yes"}, r"keep_style must be True or False; got 'yes'"),
+        ({"same_z": "yes"}, r"same_z must be True or False; got 'yes'"),
     ],
 )
 def test_misuse_raises_one_clear_error(generator, settings, message):
