@@ -173,6 +173,34 @@ def digit_halves(labels: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.n
     return np.concatenate([i[:h] for i in own]), np.concatenate([i[h : 2 * h] for i in own])
 
 
+def ink_and_slant(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two handwriting features of images in [0, 1]: ink (mean brightness) and slant.
+
+    Slant is the shear of the ink: how far its x position moves per row down, weighted by brightness
+    (positive: leaning right at the top, like "/" ).
+    """
+    images = np.asarray(images, dtype="float64")
+    rows, columns = np.mgrid[0 : images.shape[1], 0 : images.shape[2]]
+    weight = images / np.maximum(images.sum(axis=(1, 2), keepdims=True), 1e-12)
+    dy = rows - (weight * rows).sum(axis=(1, 2), keepdims=True)
+    dx = columns - (weight * columns).sum(axis=(1, 2), keepdims=True)
+    slant = -(weight * dx * dy).sum(axis=(1, 2)) / (weight * dy**2).sum(axis=(1, 2))
+    return images.mean(axis=(1, 2)), slant
+
+
+def style_correlations(generator, n: int = 300, *, seed: int = 0) -> dict[str, np.ndarray]:
+    """Does one z give one handwriting across digits? Correlations between labels, over n shared z.
+
+    Returns {"ink": C, "slant": C}, each C (labels x labels): entry (a, b) correlates the feature of
+    G(z|a) with that of G(z|b) over the same n vectors z. Near 0 off the diagonal: z is no shared style.
+    """
+    classes = num_classes_of(generator)
+    images = render(generator, np.tile(noise(n, latent_dim_of(generator), seed=seed), (classes, 1)),
+                    np.repeat(np.arange(classes), n))
+    ink, slant = ink_and_slant(images)
+    return {"ink": np.corrcoef(ink.reshape(classes, n)), "slant": np.corrcoef(slant.reshape(classes, n))}
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Everything `evaluate` measures, printable as the table `cgan evaluate` shows."""
@@ -273,6 +301,7 @@ class TrainingRecord:
     history: list[dict]
     seconds: float
     reproduces_shipped_generator: bool
+    final_scores: dict[str, float]  # the run's final generator: accuracy, frechet_distance, recall
 
     @property
     def iterations(self) -> int:
@@ -295,4 +324,5 @@ def training_record() -> TrainingRecord:
         history=history,
         seconds=float(saved["seconds"]),
         reproduces_shipped_generator=bool(saved["reproduces_shipped_generator"]),
+        final_scores={k: float(saved[f"final_{k}"]) for k in ("accuracy", "frechet_distance", "recall")},
     )
