@@ -28,8 +28,15 @@ def save_atomically(model, path: str | os.PathLike) -> None:
     os.replace(partial, path)
 
 
+LOGGED = ("d_loss", "g_loss", "d_real", "d_fake")  # d_real: mean D(x|y); d_fake: mean D(G(z|y)|y)
+_SHOWN = {"d_real": "D(x)", "d_fake": "D(G(z))"}
+
+
 class TrainingProgress(keras.callbacks.Callback):
-    """A bar over the whole run with d_loss, g_loss and iterations per second.
+    """A bar over the whole run with the losses, D's view (D(x), D(G(z))) and iterations per second.
+
+    `history` gets one entry per call: iteration, d_loss, g_loss, d_real, d_fake (when the loop
+    reports them; the tutorial's loop reports the losses only) and it/s.
 
     verbose=1 draws a live bar; verbose=2 prints one line every `every` iterations (for logs).
     """
@@ -42,20 +49,21 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.start_iteration = self.last_line = current_iteration(self.model)
         self.start_time = time.perf_counter()
-        names = ["d_loss", "g_loss", "it/s"]
+        names = ["d_loss", "g_loss", "D(x)", "D(G(z))", "it/s"]
         self.bar = keras.utils.Progbar(self.total, stateful_metrics=names, verbose=1)
 
     def on_train_batch_end(self, batch, logs=None):
         step = current_iteration(self.model)
         speed = (step - self.start_iteration) / (time.perf_counter() - self.start_time)
-        values = {"d_loss": float(logs["d_loss"]), "g_loss": float(logs["g_loss"]), "it/s": speed}
+        values = {k: float(logs[k]) for k in LOGGED if k in logs} | {"it/s": speed}
         self.history.append({"iteration": step, **values})
+        shown = {_SHOWN.get(k, k): v for k, v in values.items()}
         if self.verbose == 1:
-            self.bar.update(step, list(values.items()))
+            self.bar.update(step, list(shown.items()))
         elif self.verbose == 2 and (step - self.last_line >= self.every or step == self.total):
             self.last_line = step
-            shown = "  ".join(f"{k} {v:.3f}" for k, v in values.items())
-            print(f"iteration {step:>6}/{self.total}  {shown}", flush=True)
+            line = "  ".join(f"{k} {v:.3f}" for k, v in shown.items())
+            print(f"iteration {step:>6}/{self.total}  {line}", flush=True)
 
 
 class EveryIterations(keras.callbacks.Callback):

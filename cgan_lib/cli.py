@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=5, help="the variants take turns this many times")
     bench.add_argument("--quick", action="store_true", help="a short run to check it works")
 
-    evaluate = commands.add_parser("evaluate", help="conditional accuracy, diversity, Fréchet distance")
+    evaluate = commands.add_parser("evaluate", help="accuracy, Fréchet distance, precision, recall")
     evaluate.add_argument("--weights", type=Path, help="generator .weights.h5 (default: shipped)")
     evaluate.add_argument("--conditioning", default="multiply")
     evaluate.add_argument("--n-per-digit", type=int, default=100, help="generated images per digit")

@@ -3,8 +3,10 @@
 The judge (`cgan_lib.judge`, a CNN trained on real MNIST) reads every generated image.
 *Conditional accuracy* is how often the judge reads the digit that was asked for. The *Fréchet
 distance* compares the judge's penultimate-layer features of generated and real images (a Gaussian
-fitted to each), as TF-GAN's MNIST "classifier FID" does. *Diversity* (mean pairwise L2 distance
-between images of one digit) next to the same figure for real images shows mode collapse.
+fitted to each), as TF-GAN's MNIST "classifier FID" does. *Precision and recall* (Kynkäänniemi
+et al., 2019), per digit and in the same feature space, split quality from variety: precision is
+the share of generated images that look like some real one, recall the share of real images the
+generator's images come close to. A collapsed generator keeps its precision and loses its recall.
 """
 
 from __future__ import annotations
@@ -107,14 +109,96 @@ def real_halves(images: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.nd
     return images[order[:half]], images[order[half : 2 * half]]
 
 
-def mean_pairwise_distance(images: np.ndarray) -> float:
-    """Mean L2 distance between all pairs of images (pixels in [-1, 1]): near 0 means all alike."""
-    flat = judge.check_model_range(images).reshape(len(images), -1).astype("float64")
-    if len(flat) < 2:
-        raise ValueError(f"need at least 2 images to compare; got {len(flat)}")
-    squared = np.sum(flat**2, axis=1)
-    distances = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2.0 * flat @ flat.T, 0, None))
-    return float(distances[np.triu_indices(len(flat), k=1)].mean())
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances between every row of a and every row of b, exact (no a^2 + b^2 - 2ab)."""
+    return np.concatenate(
+        [np.sqrt(((a[i : i + 64, None] - b[None]) ** 2).sum(axis=-1)) for i in range(0, len(a), 64)]
+    )
+
+
+def _manifold_radii(features: np.ndarray, k: int) -> np.ndarray:
+    """Each point's distance to its k-th nearest neighbour in its own set: the ball it vouches for."""
+    return np.sort(_distances(features, features), axis=1)[:, k]  # column 0 is the point itself
+
+
+def precision_recall(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al., 2019) of two feature sets.
+
+    Each set's manifold is the union of balls around its points, each reaching to that point's k-th
+    nearest neighbour. Precision: the share of fakes inside the real manifold (are they realistic?).
+    Recall: the share of reals inside the fake manifold (is all of the real variety covered?).
+    """
+    real, fake = (np.asarray(f, dtype="float64") for f in (real_features, fake_features))
+    if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
+        raise ValueError(f"need two feature arrays of the same width; got {real.shape} and {fake.shape}")
+    k = check_positive("k", k)
+    if k >= min(len(real), len(fake)):
+        raise ValueError(f"k must be smaller than both set sizes; got k={k}, sizes {len(real)}, {len(fake)}")
+    cross = _distances(fake, real)  # cross[i, j]: fake i to real j
+    precision = np.mean(np.any(cross <= _manifold_radii(real, k)[None, :], axis=1))
+    recall = np.mean(np.any(cross.T <= _manifold_radii(fake, k)[None, :], axis=1))
+    return float(precision), float(recall)
+
+
+def per_digit_precision_recall(
+    real_images: np.ndarray,
+    real_labels: np.ndarray,
+    fake_images: np.ndarray,
+    fake_labels: np.ndarray,
+    *,
+    k: int = 3,
+    classifier: keras.Model | None = None,
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Precision and recall of each digit's images (all in [-1, 1]), in the judge's feature space."""
+    real_features = judge.classifier_features(real_images, classifier)
+    fake_features = judge.classifier_features(fake_images, classifier)
+    real_labels, fake_labels = np.ravel(real_labels), np.ravel(fake_labels)
+    scores = [
+        precision_recall(real_features[real_labels == d], fake_features[fake_labels == d], k)
+        for d in np.unique(real_labels)
+    ]
+    return tuple(p for p, _ in scores), tuple(r for _, r in scores)
+
+
+def digit_halves(labels: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of two disjoint halves of a labelled set, with the same number h of every digit in each.
+
+    h is half the count of the rarest digit. Half A is the reference for precision and recall, half B
+    measured against it is the real-vs-real yardstick (k-NN radii depend on set size: compare equals).
+    """
+    labels = np.ravel(labels)
+    rng = np.random.default_rng(seed)
+    h = min(np.bincount(labels)) // 2
+    own = [rng.permutation(np.flatnonzero(labels == d)) for d in np.unique(labels)]
+    return np.concatenate([i[:h] for i in own]), np.concatenate([i[h : 2 * h] for i in own])
+
+
+def ink_and_slant(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two handwriting features of images in [0, 1]: ink (mean brightness) and slant.
+
+    Slant is the shear of the ink: how far its x position moves per row down, weighted by brightness
+    (positive: leaning right at the top, like "/" ).
+    """
+    images = np.asarray(images, dtype="float64")
+    rows, columns = np.mgrid[0 : images.shape[1], 0 : images.shape[2]]
+    weight = images / np.maximum(images.sum(axis=(1, 2), keepdims=True), 1e-12)
+    dy = rows - (weight * rows).sum(axis=(1, 2), keepdims=True)
+    dx = columns - (weight * columns).sum(axis=(1, 2), keepdims=True)
+    slant = -(weight * dx * dy).sum(axis=(1, 2)) / (weight * dy**2).sum(axis=(1, 2))
+    return images.mean(axis=(1, 2)), slant
+
+
+def style_correlations(generator, n: int = 300, *, seed: int = 0) -> dict[str, np.ndarray]:
+    """Does one z give one handwriting across digits? Correlations between labels, over n shared z.
+
+    Returns {"ink": C, "slant": C}, each C (labels x labels): entry (a, b) correlates the feature of
+    G(z|a) with that of G(z|b) over the same n vectors z. Near 0 off the diagonal: z is no shared style.
+    """
+    classes = num_classes_of(generator)
+    images = render(generator, np.tile(noise(n, latent_dim_of(generator), seed=seed), (classes, 1)),
+                    np.repeat(np.arange(classes), n))
+    ink, slant = ink_and_slant(images)
+    return {"ink": np.corrcoef(ink.reshape(classes, n)), "slant": np.corrcoef(slant.reshape(classes, n))}
 
 
 @dataclass(frozen=True)
@@ -122,17 +206,20 @@ class Evaluation:
     """Everything `evaluate` measures, printable as the table `cgan evaluate` shows."""
 
     accuracy: ConditionalAccuracy
-    diversity_generated: tuple[float, ...]
-    diversity_real: tuple[float, ...]
+    precision: tuple[float, ...]
+    recall: tuple[float, ...]
+    precision_real: tuple[float, ...]
+    recall_real: tuple[float, ...]
     frechet_distance: float
     frechet_distance_real: float
     judge_accuracy: float
 
     def __str__(self) -> str:
-        rows = ["digit  accuracy  diversity generated  diversity real"]
+        rows = ["digit  accuracy  precision  recall  precision(real)  recall(real)"]
         for d, a in enumerate(self.accuracy.per_digit):
             rows.append(
-                f"{d:>5}  {a:>8.1%}  {self.diversity_generated[d]:>19.2f}  {self.diversity_real[d]:>14.2f}"
+                f"{d:>5}  {a:>8.1%}  {self.precision[d]:>9.2f}  {self.recall[d]:>6.2f}  "
+                f"{self.precision_real[d]:>15.2f}  {self.recall_real[d]:>12.2f}"
             )
         n = self.accuracy.n_per_digit
         return "\n".join(
@@ -142,6 +229,9 @@ class Evaluation:
                 f"the judge reads {self.judge_accuracy:.1%} of real held-out digits right)",
                 f"Fréchet distance, generated vs real: {self.frechet_distance:.2f} "
                 f"(real vs real: {self.frechet_distance_real:.2f})",
+                f"precision {np.mean(self.precision):.2f}, recall {np.mean(self.recall):.2f} "
+                f"(real vs real: {np.mean(self.precision_real):.2f}, {np.mean(self.recall_real):.2f}; "
+                "means over the digits, k = 3)",
             ]
         )
 
@@ -154,31 +244,34 @@ def evaluate(
     data: str = "auto",
     classifier: keras.Model | None = None,
 ) -> Evaluation:
-    """Conditional accuracy, per-digit diversity and Fréchet distance against held-out real digits.
+    """Conditional accuracy, per-digit precision and recall, Fréchet distance against held-out digits.
 
     The held-out images are split in two disjoint halves A and B; the generator's distance is taken
     from n generated images to A with n = |B|, so "real vs real" (B to A) is its fair yardstick.
+    Precision and recall, per digit, work the same way with `digit_halves`: generated images of each
+    digit, as many as half B holds, against half A.
     """
     n_per_digit = check_positive("n_per_digit", n_per_digit)
-    if n_per_digit < 2:
-        raise ValueError(f"n_per_digit must be at least 2 to measure diversity; got {n_per_digit}")
     real, labels = judge.held_out_digits(data)
     generated, digits = _generated(generator, n_per_digit * num_classes_of(generator), seed)
-    rng = np.random.default_rng(seed)
-    diversity_real = []
-    for d in range(num_classes_of(generator)):
-        own = real[labels == d]
-        diversity_real.append(mean_pairwise_distance(own[rng.permutation(len(own))[:n_per_digit]]))
+    ref, other = digit_halves(labels, seed=seed)
+    fakes, fake_digits = _generated(generator, len(other), seed)
+    precision, recall = per_digit_precision_recall(
+        real[ref], labels[ref], fakes, fake_digits, classifier=classifier
+    )
+    precision_real, recall_real = per_digit_precision_recall(
+        real[ref], labels[ref], real[other], labels[other], classifier=classifier
+    )
     half_a, half_b = real_halves(real, seed=seed)
     features_a = judge.classifier_features(half_a, classifier)  # the reference for both distances
     features_fake = judge.classifier_features(_generated(generator, len(half_b), seed)[0], classifier)
     features_real = judge.classifier_features(half_b, classifier)
     return Evaluation(
         accuracy=_accuracy(generated, digits, classifier),
-        diversity_generated=tuple(
-            mean_pairwise_distance(generated[digits == d]) for d in range(len(diversity_real))
-        ),
-        diversity_real=tuple(diversity_real),
+        precision=precision,
+        recall=recall,
+        precision_real=precision_real,
+        recall_real=recall_real,
         frechet_distance=frechet_distance_between(features_fake, features_a),
         frechet_distance_real=frechet_distance_between(features_real, features_a),
         judge_accuracy=float(np.mean(judge.predict_digits(real, classifier) == labels)),
@@ -193,3 +286,43 @@ def time_to_quality() -> list[dict[str, str]]:
     """
     with resources.files("cgan_lib").joinpath("results", "time_to_quality.csv").open(newline="") as f:
         return list(csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """The shipped generator's 20,000-iteration run, recorded by scripts/training_record.py.
+
+    `frames`: (iteration, images (10, 8, 28, 28) in [0, 1]) with the same noise throughout, as
+    `TrainingRun.frames`; `history`: one dict per 10 iterations with d_loss, g_loss, d_real (mean
+    D(x|y)) and d_fake (mean D(G(z|y)|y)), as `TrainingRun.history`.
+    """
+
+    frames: list[tuple[int, np.ndarray]]
+    history: list[dict]
+    seconds: float
+    reproduces_shipped_generator: bool
+    final_scores: dict[str, float]  # the run's final generator: accuracy, frechet_distance, recall
+
+    @property
+    def iterations(self) -> int:
+        return self.history[-1]["iteration"]
+
+
+def training_record() -> TrainingRecord:
+    """Read the record shipped with the package (through the package, so it works in any folder)."""
+    from cgan_lib.callbacks import LOGGED
+
+    with resources.files("cgan_lib").joinpath("results", "training_record.npz").open("rb") as f:
+        saved = dict(np.load(f))
+    frames = saved["frames"].astype("float32") / 255.0
+    history = [
+        {"iteration": int(step), **{k: float(saved[k][i]) for k in LOGGED}}
+        for i, step in enumerate(saved["iterations"])
+    ]
+    return TrainingRecord(
+        frames=[(int(step), images) for step, images in zip(saved["frame_iterations"], frames, strict=True)],
+        history=history,
+        seconds=float(saved["seconds"]),
+        reproduces_shipped_generator=bool(saved["reproduces_shipped_generator"]),
+        final_scores={k: float(saved[f"final_{k}"]) for k in ("accuracy", "frechet_distance", "recall")},
+    )

@@ -16,6 +16,7 @@ from keras import ops
 
 from cgan_lib import data as data_lib
 from cgan_lib.callbacks import (
+    LOGGED,
     Checkpoint,
     SampleGrid,
     TrainingProgress,
@@ -91,12 +92,13 @@ class ConditionalGAN(keras.Model):
         return ops.take(self.images, index, axis=0), ops.take(self.labels, index, axis=0)
 
     def _train_discriminator(self, images, labels, target: float):
+        """One step of D towards `target`; returns the loss and D's mean "real" probability before it."""
         with tf.GradientTape() as tape:
             p_real = self.discriminator([images, labels], training=True)
             loss = self.bce(ops.full_like(p_real, target), p_real)
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
-        return loss
+        return loss, ops.mean(p_real)
 
     def _train_generator(self, z, labels):
         with tf.GradientTape() as tape:
@@ -108,24 +110,27 @@ class ConditionalGAN(keras.Model):
         return loss
 
     def train_iteration(self):
-        """One iteration of the tutorial's loop: D on reals, D on fakes, then G through D."""
+        """One iteration of the tutorial's loop: D on reals, D on fakes, then G through D.
+
+        Returns d_loss, g_loss and D's view: its mean output D(x|y) on the real batch and
+        D(G(z|y)|y) on G's batch, each read as D trains on it (measured, never trained on).
+        """
         images, labels = self._real_batch()
         z = keras.random.normal((self.batch_size, self.latent_dim), seed=self.seed_generator)
         fake_images = self.generator([z, labels], training=True)
-        d_loss = 0.5 * (
-            self._train_discriminator(images, labels, 1.0)
-            + self._train_discriminator(fake_images, labels, 0.0)
-        )
+        loss_on_real, d_real = self._train_discriminator(images, labels, 1.0)
+        loss_on_fake, d_fake = self._train_discriminator(fake_images, labels, 0.0)
+        d_loss = 0.5 * (loss_on_real + loss_on_fake)
         g_loss = self._train_generator(z, self._random_labels())
         self.iteration.assign_add(1)
-        return d_loss, g_loss
+        return d_loss, g_loss, d_real, d_fake
 
     def train_step(self, data):
         del data  # each element is only a call number; the batches are drawn in train_iteration
-        d_loss, g_loss = ops.fori_loop(
-            0, self.iterations_per_call, lambda i, losses: self.train_iteration(), (0.0, 0.0)
+        latest = ops.fori_loop(
+            0, self.iterations_per_call, lambda i, latest: self.train_iteration(), (0.0,) * len(LOGGED)
         )
-        return {"d_loss": d_loss, "g_loss": g_loss}  # the latest losses, as the tutorial prints them
+        return dict(zip(LOGGED, latest, strict=True))  # the latest iteration's, as the tutorial prints
 
 
 def call_numbers(calls: int) -> tf.data.Dataset:

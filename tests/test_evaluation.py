@@ -9,13 +9,18 @@ from cgan_lib import cli
 from cgan_lib.evaluation import (
     Evaluation,
     conditional_accuracy,
+    digit_halves,
     evaluate,
     frechet_distance,
     frechet_distance_between,
     frechet_distance_of,
-    mean_pairwise_distance,
+    ink_and_slant,
+    per_digit_precision_recall,
+    precision_recall,
     real_halves,
+    style_correlations,
     time_to_quality,
+    training_record,
 )
 from cgan_lib.judge import (
     CLASSIFIER_PATH,
@@ -28,7 +33,7 @@ from cgan_lib.judge import (
     to_model_range,
 )
 from cgan_lib.models import build_generator, load_generator, shipped_generator_path
-from cgan_lib.sampling import generate
+from cgan_lib.sampling import generate, noise, render
 
 BLANK = np.full((4, 28, 28), -1.0)  # four black images in the judge's range
 
@@ -110,11 +115,61 @@ def test_real_vs_real_is_far_below_a_random_generator(real, random_generator):
     assert 10 * real_distance < random_distance
 
 
-def test_diversity_shows_collapse(real):
+def test_precision_recall_of_identical_sets_is_one():
+    features = np.random.default_rng(0).normal(size=(60, 8))
+    assert precision_recall(features, features) == (1.0, 1.0)
+
+
+def test_precision_recall_small_known_case():
+    reals = np.array([[0.0], [1.0], [2.0], [3.0]])  # each real's ball (k = 1) has radius 1
+    fakes = np.array([[0.5], [10.0]])  # 0.5 is inside a real ball, 10 is not; fake radii are 9.5
+    assert precision_recall(reals, fakes, k=1) == (0.5, 1.0)
+    assert precision_recall(fakes, reals, k=1) == (1.0, 0.5)  # the roles swap
+
+
+def test_a_set_collapsed_to_one_image_keeps_precision_and_loses_recall():
+    reals = np.random.default_rng(1).normal(size=(50, 8))
+    collapsed = np.repeat(reals[:1], 50, axis=0)  # 50 copies of one (real-looking) image
+    precision, recall = precision_recall(reals, collapsed)
+    assert precision == 1.0 and recall == pytest.approx(1 / 50)
+
+
+def test_digit_halves_are_disjoint_and_balanced(real):
+    _, labels = real
+    a, b = digit_halves(labels, seed=0)
+    assert not set(a) & set(b)
+    assert np.array_equal(np.bincount(labels[a]), np.bincount(labels[b]))
+    assert np.all(np.bincount(labels[a]) == 50)  # 100 held-out images of each digit in the bundled set
+
+
+def test_precision_recall_catch_collapse_that_accuracy_misses(real):
+    """The shipped generator asked with one z per digit: every image right, no variety left."""
     images, labels = real
-    sevens = images[labels == 7][:50]
-    assert mean_pairwise_distance(np.repeat(sevens[:1], 10, axis=0)) == pytest.approx(0.0, abs=1e-3)
-    assert mean_pairwise_distance(sevens) > 5.0
+    ref, other = digit_halves(labels, seed=0)
+    digits = np.repeat(np.arange(10), 50)
+    G = load_generator()
+    varied = to_model_range(generate(G, range(10), n=50, seed=0))
+    one_z = to_model_range(render(G, np.repeat(noise(10, seed=0), 50, axis=0), digits))  # z_d for digit d
+    assert np.mean(predict_digits(one_z) == digits) >= 0.9  # accuracy does not notice
+    p_real, r_real = per_digit_precision_recall(images[ref], labels[ref], images[other], labels[other])
+    p_varied, r_varied = per_digit_precision_recall(images[ref], labels[ref], varied, digits)
+    p_one, r_one = per_digit_precision_recall(images[ref], labels[ref], one_z, digits)
+    assert np.mean(r_real) > 0.8 and np.mean(p_real) > 0.8
+    assert np.mean(r_one) <= 0.05 < 0.2 < np.mean(r_varied)
+    assert np.mean(p_one) > 0.8
+
+
+@pytest.mark.parametrize(
+    "a, b, k, message",
+    [
+        (np.ones((5, 3)), np.ones((5, 4)), 3, "same width"),
+        (np.ones((5, 3)), np.ones((3, 3)), 3, "k must be smaller than both set sizes; got k=3, sizes 5, 3"),
+        (np.ones((5, 3)), np.ones((5, 3)), 0, "k must be a positive integer; got 0"),
+    ],
+)
+def test_precision_recall_refuses_bad_input(a, b, k, message):
+    with pytest.raises(ValueError, match=message):
+        precision_recall(a, b, k)
 
 
 def test_evaluation_of_random_generator(random_generator):
@@ -122,7 +177,8 @@ def test_evaluation_of_random_generator(random_generator):
     assert isinstance(result, Evaluation)
     assert result.accuracy.overall < 0.3 and result.judge_accuracy >= 0.97
     assert 10 * result.frechet_distance_real < result.frechet_distance
-    assert len(result.diversity_generated) == len(result.diversity_real) == 10
+    assert len(result.precision) == len(result.recall) == len(result.recall_real) == 10
+    assert np.mean(result.recall) < 0.2 < 0.8 < np.mean(result.recall_real)
 
 
 @pytest.mark.parametrize(
@@ -134,7 +190,6 @@ def test_evaluation_of_random_generator(random_generator):
         (lambda g: frechet_distance(g, BLANK[:, :20]), r"shape \(n, 28, 28\) or \(n, 28, 28, 1\)"),
         (lambda g: frechet_distance(g, np.full((4, 28, 28), 3.0)), r"in \[-1, 1\].*got 3.000 to 3.000"),
         (lambda g: predict_digits(np.full((2, 28, 28), np.nan)), "NaN or infinite"),
-        (lambda g: evaluate(g, 1), "n_per_digit must be at least 2"),
         (lambda g: frechet_distance_between(np.ones((5, 3)), np.ones((5, 4))), "same width"),
     ],
 )
@@ -160,7 +215,9 @@ def test_cli_evaluate_prints_the_table(random_weights, capsys):
     code = cli.main(["evaluate", "--weights", random_weights, "--n-per-digit", "5", "--data", "bundled"])
     out = capsys.readouterr().out
     assert code == 0
-    assert out.splitlines()[0].split() == ["digit", "accuracy", "diversity", "generated", "diversity", "real"]
+    assert out.splitlines()[0].split() == [
+        "digit", "accuracy", "precision", "recall", "precision(real)", "recall(real)"
+    ]
     assert [line.split()[0] for line in out.splitlines()[1:11]] == [str(d) for d in range(10)]
     assert "overall conditional accuracy" in out and "(real vs real:" in out
 
@@ -190,3 +247,46 @@ def test_time_to_quality_rows_ship_with_the_package(tmp_path, monkeypatch):
     assert {r["loop"] for r in rows} == {"fast", "tutorial"}
     reached = [r for r in rows if r["seconds"]]
     assert reached and all(0.0 <= float(r["conditional_accuracy"]) <= 1.0 for r in reached)
+
+
+def test_ink_and_slant_of_known_strokes():
+    upright, leaning = np.zeros((2, 28, 28))
+    upright[4:24, 14] = 1.0  # "|"
+    for row in range(4, 24):
+        leaning[row, 27 - row] = 1.0  # "/": one column to the right per row up
+    ink, slant = ink_and_slant(np.stack([upright, leaning]))
+    np.testing.assert_allclose(ink, [20 / 784, 20 / 784])
+    np.testing.assert_allclose(slant, [0.0, 1.0], atol=1e-12)
+
+
+def test_one_z_is_one_handwriting_with_concatenation_only():
+    """Chapter 3's claim: shared ink and slant across digits for concatenate, none for multiply."""
+    between = ~np.eye(10, dtype=bool)
+    for conditioning, low, high in (("multiply", -0.15, 0.15), ("concatenate", 0.5, 1.0)):
+        for matrix in style_correlations(load_generator(conditioning=conditioning), 200, seed=5).values():
+            assert low < matrix[between].mean() < high, conditioning
+
+
+def test_concatenation_beats_multiplication_on_frechet_distance_and_recall():
+    """Chapter 4's verdict, measured: equal accuracy, concatenate closer and far more varied."""
+    multiply, concatenate = (evaluate(load_generator(conditioning=c), data="bundled") for c in
+                             ("multiply", "concatenate"))
+    assert abs(multiply.accuracy.overall - concatenate.accuracy.overall) < 0.02
+    assert concatenate.frechet_distance < multiply.frechet_distance
+    assert np.mean(concatenate.recall) > np.mean(multiply.recall) + 0.1
+
+
+def test_training_record_of_the_shipped_command_ships_with_the_package(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # read through the package, as in Colab's empty /content
+    record = training_record()
+    assert record.final_scores["accuracy"] >= 0.95 and record.final_scores["recall"] > 0.2
+    assert record.iterations == 20_000 and len(record.history) == 2_000
+    steps = [step for step, _ in record.frames]
+    assert steps[:11] == list(range(0, 1_001, 100)) and steps[-1] == 20_000
+    assert all(images.shape == (10, 8, 28, 28) for _, images in record.frames)
+    first, last = record.frames[0][1], record.frames[-1][1]
+    assert first.std() < 0.05 < last.std()  # flat gray at the start, digits at the end
+    d_real = np.array([h["d_real"] for h in record.history])
+    d_fake = np.array([h["d_fake"] for h in record.history])
+    assert d_real.min() >= 0 and d_fake.max() <= 1
+    assert d_real[-500:].mean() > d_fake[-500:].mean()  # D still ahead at the end (chapter 5)

@@ -36,6 +36,14 @@ def test_short_run_moves_both_networks_with_finite_losses(short_run):
     ]
 
 
+def test_history_records_d_view(short_run):
+    """D's mean answers on its real and fake batches: probabilities, and D tells them apart by 300."""
+    d_real = np.array([h["d_real"] for h in short_run.history])
+    d_fake = np.array([h["d_fake"] for h in short_run.history])
+    assert len(d_real) == 30 and np.all((0 <= d_fake) & (d_real <= 1))
+    assert d_real[-10:].mean() > d_fake[-10:].mean() + 0.2
+
+
 def test_grids_and_checkpoints_at_any_period_keep_ten_iterations_per_call(tmp_path):
     run = training.train(
         40, data="bundled", out_dir=tmp_path, sample_every=15, checkpoint_every=25, verbose=0
