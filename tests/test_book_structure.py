@@ -190,7 +190,8 @@ def test_readme_lists_every_chapter_with_its_colab_badge() -> None:
     """The README's chapter table: every chapter in toc order, its title, and its Open-in-Colab link."""
     readme = (ROOT / "README.md").read_text()
     badge = r"\[!\[Open in Colab\]\([^)]+\)\]\(([^)]+)\)"
-    rows = re.findall(rf"^\| (\d+) \| \[([^\]]+)\]\(([^)]+)\) \| {badge} \|$", readme, flags=re.M)
+    times = r"(?: [^|]+ \|)*"  # the running-time columns, if any
+    rows = re.findall(rf"^\| (\d+) \| \[([^\]]+)\]\(([^)]+)\) \| {badge} \|{times}$", readme, flags=re.M)
     chapters = [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
     assert [r[2] for r in rows] == [f"{f}.ipynb" for f in chapters]
     repo, slug = CONFIG["repository"], CONFIG["repository"]["url"].removeprefix("https://github.com/")
@@ -201,3 +202,25 @@ def test_readme_lists_every_chapter_with_its_colab_badge() -> None:
         )
         assert title == first_heading, f"chapter {number}: README {title!r}, notebook {first_heading!r}"
         assert colab == f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}/{path}"
+
+
+RUNNING_TIME = re.compile(
+    r"All cells take about \*\*(?P<cpu>[^*]+)\*\* on a laptop-class CPU "
+    r"\(measured on \d{4}-\d\d-\d\d: .+\)\. "
+    r"On (?:a )?Colab.*?\*\*(?P<gpu>[^*]+)\*\*"
+)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=NB_IDS)
+def test_chapter_says_its_running_time_under_the_title(nb: Path) -> None:
+    """scripts/chapter-times measured the chapter on a CPU and estimated a Colab T4; the note follows
+    the title, and the README's chapter table shows the same two figures."""
+    cells = read(nb).cells
+    tagged = [i for i, c in enumerate(cells) if "running-time" in c.metadata.get("tags", [])]
+    title = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("# "))
+    assert tagged == [title + 1], f"the running-time note is at cells {tagged}, not right after the title"
+    found = RUNNING_TIME.search(cells[tagged[0]].source.replace("\n", " "))
+    assert found, "the running-time note does not say both figures"
+    path = nb.relative_to(ROOT).as_posix()
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if f"]({path})" in line)
+    assert row.rstrip(" |").split(" | ")[-2:] == [found["cpu"], found["gpu"]]
