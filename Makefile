@@ -1,13 +1,16 @@
 # The two set-up commands of the README:
 #   make book   builds the rendered book into _build/html (creates .venv and installs what it needs)
-#   make test   runs every test: library, CLI, notebooks (nbval) and the built book in a real browser
+#   make test   runs every test: library, CLI, notebooks (nbval), every chapter in a Colab-faithful
+#               environment (.venv-colab) and the built book in a real browser
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+COLAB_VENV := .venv-colab
+COLAB_PINS := tests/colab/colab-runtime.txt
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: book test lint venv assets chromium clean
+.PHONY: book test lint venv assets chromium colab-venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,19 +19,27 @@ $(BIN)/python:
 venv: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[book,test]"
 
+# Colab's Python and package versions, made anew only when the pins file changes.
+$(COLAB_VENV)/colab-runtime.txt: $(COLAB_PINS) tests/colab/make-venv
+	tests/colab/make-venv $(COLAB_VENV) $(COLAB_PINS)
+
+colab-venv: $(COLAB_VENV)/colab-runtime.txt
+
 assets:
 	./scripts/fetch-web-assets
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# After the build: the generators for the page explorer (book/_js/cgan-explorer.js) into _static/.
 book: venv assets
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/cgan export-web --out _build/html/_static
 
 lint: venv
 	$(BIN)/ruff check .
 
-test: book chromium
+test: book chromium colab-venv
 	$(BIN)/ruff check .
 	$(BIN)/pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg --durations=15 tests book
 

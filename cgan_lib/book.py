@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 
+class GluedText(str):
+    """A glued string that renders without quotes in both roles.
+
+    `{glue:}` prefers text/markdown, which is the string itself; `{glue:text}` reads text/plain, the
+    quoted repr, and myst-nb strips the quotes (a bare "1,494,520" there would be read as a tuple).
+    """
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
 def glue(name: str, value, *, display: bool = False) -> None:
     """Make `value` available to the text as {glue:}`name` (Jupyter Book); a no-op elsewhere.
 
@@ -14,4 +25,6 @@ def glue(name: str, value, *, display: bool = False) -> None:
         return
     if hasattr(value, "item"):  # a NumPy scalar: myst-nb formats only plain Python numbers
         value = value.item()
+    if isinstance(value, str):
+        value = GluedText(value)
     myst_glue(name, value, display=display)

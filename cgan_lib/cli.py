@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     judge.add_argument("--seed", type=int, default=0)
     judge.add_argument("--out", type=Path, default=None, help="weights file (default: the shipped one)")
 
+    web = commands.add_parser("export-web", help="write generators for the web page: JSON header + weights")
+    web.add_argument("--out", type=Path, required=True, help="folder (the book build: _build/html/_static)")
+    web.add_argument("--dtype", default="float16", help="float16 (default, half the size) | float32")
+    web.add_argument("--weights", type=Path, help="one generator .weights.h5 (default: both shipped ones)")
+    web.add_argument("--conditioning", default="multiply", help="of --weights: multiply | concatenate")
+
     return parser
 
 
@@ -126,6 +132,25 @@ def _train_classifier(args) -> None:
     )
 
 
+def _export_web(args) -> None:
+    from cgan_lib import web
+    from cgan_lib.models import load_generator
+
+    if args.dtype not in web.DTYPES:
+        raise ValueError(f"--dtype must be one of {', '.join(web.DTYPES)}; got {args.dtype!r}")
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out must be a folder; {str(args.out)!r} is a file")
+    if args.weights is None:
+        names = [p.stem for p in web.export_shipped(args.out, args.dtype) if p.suffix == ".json"]
+    else:
+        names = [f"generator_{args.conditioning}"]
+        generator = load_generator(args.weights, conditioning=args.conditioning)
+        web.export(generator, args.out, names[0], args.dtype)
+    for name in names:
+        size = (args.out / f"{name}.bin").stat().st_size
+        print(f"wrote {args.out / name}.json, .bin ({size / 1e6:.2f} MB of {args.dtype}) and .js")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -141,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             _evaluate(args)
         elif args.command == "train-classifier":
             _train_classifier(args)
+        elif args.command == "export-web":
+            _export_web(args)
     except (ValueError, FileNotFoundError) as error:
         print(f"cgan {args.command}: error: {error}", file=sys.stderr)
         return 2

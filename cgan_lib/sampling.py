@@ -47,8 +47,8 @@ def render(generator, z: np.ndarray, digits: Iterable[int]) -> np.ndarray:
 def generate(generator, digits: int | Iterable[int], *, n: int = 1, seed: int = 0) -> np.ndarray:
     """n images of each requested digit, float32 (len(digits) * n, 28, 28) in [0, 1].
 
-    The same seed gives the same noise, and every digit gets the same n noise vectors, so image i of
-    each digit shares its "handwriting style".
+    The same seed gives the same noise, and every digit gets the same n noise vectors: image i of each
+    digit is drawn from the same z (which does not make it the same handwriting; chapter 3 measures it).
     """
     classes = num_classes_of(generator)
     many = isinstance(digits, Iterable) and not isinstance(digits, str)

@@ -1,8 +1,7 @@
-"""The playground of chapter 8: move a slider, see G(z|y) redraw; a pre-rendered copy for the web page.
+"""The playground of chapter 8: move a slider, see G(z|y) redraw.
 
 `DigitExplorer` (live, needs a kernel: Colab or Jupyter) redraws with one compiled forward pass per
-change. `StaticExplorer` holds pre-rendered PNGs in a `Stack` switched by `jslink`, which keeps
-working in the book's HTML where no Python runs.
+change. The book's web page has no Python: there `cgan_lib.web` runs the generator in the browser.
 """
 
 from __future__ import annotations
@@ -23,13 +22,8 @@ from keras import layers, ops
 from cgan_lib.models import latent_dim_of, load_generator, num_classes_of
 from cgan_lib.sampling import check_digit, check_positive, noise
 
-HAS_STACK = hasattr(widgets, "Stack")  # ipywidgets 8; Colab ships ipywidgets 7.7.1, which has none
 SCALE = 3  # each 28 x 28 digit is drawn as 84 x 84 pixels
 GAP = 2  # pixels between two samples in a strip
-LIVE_NOTE = (
-    "<i>Pre-rendered: every digit for a few noise seeds, saved in this page. The live explorer "
-    "(any seed, keep style, blend) needs a running Python: open this chapter in Colab or Jupyter.</i>"
-)
 
 
 def check_seed(seed: object) -> int:
@@ -146,12 +140,13 @@ def from_png(data: bytes, n: int, *, scale: int = SCALE) -> np.ndarray:
 
 
 class DigitExplorer(widgets.VBox):
-    """The live playground: pick a digit, the noise, how many samples; keep the style; blend two labels.
+    """The live playground: pick a digit, the noise, how many samples; keep the same z; blend two labels.
 
-    Controls (attributes): `digit`, `seed`, `new_noise`, `samples`, `keep_style`, `blend`, `blend_to`;
-    the picture is `image` (PNG). `z` is the noise in use. With keep style on, z stays fixed while
-    the digit changes (same handwriting, other digit); off, every digit change draws new noise (the
-    seed goes up by one, so any picture can be made again from its seed).
+    Controls (attributes): `digit`, `seed`, `new_noise`, `samples`, `same_z`, `blend`, `blend_to`;
+    the picture is `image` (PNG). `z` is the noise in use. With same z on, z stays fixed while the
+    digit changes (only the label differs; whether the handwriting stays too is measured in chapter
+    3); off, every digit change draws new noise (the seed goes up by one, so any picture can be made
+    again from its seed).
     """
 
     def __init__(
@@ -161,7 +156,7 @@ class DigitExplorer(widgets.VBox):
         digit: int = 3,
         seed: int = 0,
         samples: int = 4,
-        keep_style: bool = True,
+        same_z: bool = True,
         blend_to: int = 8,
         max_samples: int = 8,
     ):
@@ -172,14 +167,14 @@ class DigitExplorer(widgets.VBox):
         samples = check_positive("samples", samples)
         if samples > max_samples:
             raise ValueError(f"samples must be at most max_samples ({max_samples}); got {samples}")
-        if not isinstance(keep_style, bool):
-            raise ValueError(f"keep_style must be True or False; got {keep_style!r}")
+        if not isinstance(same_z, bool):
+            raise ValueError(f"same_z must be True or False; got {same_z!r}")
         self.render = label_blend(self.generator)
         self.digit = widgets.IntSlider(digit, min=0, max=classes - 1, description="digit")
         self.seed = widgets.BoundedIntText(check_seed(seed), min=0, max=2**31 - 1, description="seed")
         self.new_noise = widgets.Button(description="new noise", tooltip="draw new noise (seed + 1)")
         self.samples = widgets.IntSlider(samples, min=1, max=max_samples, description="samples")
-        self.keep_style = widgets.Checkbox(keep_style, description="keep style")
+        self.same_z = widgets.Checkbox(same_z, description="same z")
         self.blend = widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="blend")
         self.blend_to = widgets.IntSlider(blend_to, min=0, max=classes - 1, description="blend to")
         self.image = widgets.Image(format="png")
@@ -196,7 +191,7 @@ class DigitExplorer(widgets.VBox):
         self.new_noise.on_click(lambda _: setattr(self.seed, "value", self.seed.value + 1))
         super().__init__(
             [
-                widgets.HBox([self.digit, self.keep_style]),
+                widgets.HBox([self.digit, self.same_z]),
                 widgets.HBox([self.seed, self.new_noise, self.samples]),
                 widgets.HBox([self.blend, self.blend_to]),
                 self.image,
@@ -212,7 +207,7 @@ class DigitExplorer(widgets.VBox):
             self.refresh()
 
     def _on_digit(self, _change=None) -> None:
-        if not self.keep_style.value:
+        if not self.same_z.value:
             self._drawing_noise = True  # one redraw, not one for the seed and one for the digit
             try:
                 self.seed.value += 1
@@ -250,52 +245,3 @@ def update_milliseconds(explorer: DigitExplorer, repeats: int = 100) -> float:
     explorer.digit.value = start_digit
     return statistics.median(times)
 
-
-class StaticExplorer(widgets.VBox):
-    """Pre-rendered playground for the web page: a `Stack` per digit of a `Stack` per noise seed.
-
-    `digit` (slider) and `noise` (buttons) drive the stacks through `jslink`, which runs in the
-    browser, so the saved page keeps working without Python. ipywidgets 7 (Colab) has no `Stack`:
-    there a kernel is running anyway, and Python switches one `Image` instead. `images[d][s]` is the
-    PNG widget of digit d with the s-th seed; `links` are the jslinks.
-    """
-
-    def __init__(self, generator: keras.Model | None = None, seeds: Sequence[int] = (0, 1, 2), n: int = 4):
-        generator = generator if generator is not None else load_generator()
-        seeds = [check_seed(s) for s in seeds]
-        if not seeds:
-            raise ValueError("seeds must hold at least one seed; got an empty sequence")
-        n = check_positive("n", n)
-        classes = num_classes_of(generator)
-        render = label_blend(generator)
-        noises = [noise(n, latent_dim_of(generator), seed=s) for s in seeds]
-        self.images = [
-            [widgets.Image(value=to_png(render(z, d), small=True), format="png") for z in noises]
-            for d in range(classes)
-        ]
-        self.digit = widgets.IntSlider(0, min=0, max=classes - 1, description="digit")
-        self.noise = widgets.ToggleButtons(
-            options=[(f"seed {s}", i) for i, s in enumerate(seeds)], value=0, description="noise"
-        )
-        if HAS_STACK:
-            per_digit = [widgets.Stack(row, selected_index=0) for row in self.images]
-            self.stack = widgets.Stack(per_digit, selected_index=0)
-            self.links = [widgets.jslink((self.digit, "value"), (self.stack, "selected_index"))] + [
-                widgets.jslink((self.noise, "index"), (inner, "selected_index")) for inner in per_digit
-            ]
-        else:  # ipywidgets 7 (Colab's): no Stack, but a kernel is running, so Python switches the picture
-            self.stack = widgets.Image(value=self.images[0][0].value, format="png")
-            self.links = []
-            self.digit.observe(self._show, names="value")
-            self.noise.observe(self._show, names="index")
-        super().__init__([widgets.HTML(LIVE_NOTE), self.digit, self.noise, self.stack])
-
-    def _show(self, _change=None) -> None:
-        self.stack.value = self.images[self.digit.value][self.noise.index].value
-
-
-def static_digit_explorer(
-    generator: keras.Model | None = None, seeds: Sequence[int] = (0, 1, 2), n: int = 4
-) -> StaticExplorer:
-    """Every digit x every seed pre-rendered (n samples each), switched in the browser by jslink."""
-    return StaticExplorer(generator, seeds, n)

@@ -124,6 +124,7 @@ class PageLog:
 
     failed: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -148,6 +149,7 @@ def open_page(browser: Browser, page_path: str, width: int = 1280) -> tuple[Page
             log.failed.append(f"{response.url} (HTTP {response.status})")
 
     page.route("**/*", on_route)
+    page.on("request", lambda request: log.requested.append(request.url))
     page.on("requestfailed", on_failed)
     page.on("response", on_response)
     page.on("pageerror", lambda e: None if str(e) in KNOWN_JS_ERRORS else log.errors.append(str(e)))

@@ -63,7 +63,7 @@ def test_jupyter_book_1_is_pinned() -> None:
 
 def test_build_outputs_are_gitignored() -> None:
     """_build, .venv and the fetched web assets are never committed."""
-    paths = ["_build", ".venv", "book/_vendor", "_build/.jupyter_cache"]
+    paths = ["_build", ".venv", ".venv-colab", "book/_vendor", "_build/.jupyter_cache"]
     ignored = subprocess.run(
         ["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
@@ -184,3 +184,20 @@ def test_notebook_ends_with_exercises(nb: Path) -> None:
     )
     items = sum(kind == "li" for kind, _ in marks[heads[-1] :])
     assert 2 <= items <= 3, f"the Exercises section has {items} list items, not 2 or 3"
+
+
+def test_readme_lists_every_chapter_with_its_colab_badge() -> None:
+    """The README's chapter table: every chapter in toc order, its title, and its Open-in-Colab link."""
+    readme = (ROOT / "README.md").read_text()
+    badge = r"\[!\[Open in Colab\]\([^)]+\)\]\(([^)]+)\)"
+    rows = re.findall(rf"^\| (\d+) \| \[([^\]]+)\]\(([^)]+)\) \| {badge} \|$", readme, flags=re.M)
+    chapters = [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+    assert [r[2] for r in rows] == [f"{f}.ipynb" for f in chapters]
+    repo, slug = CONFIG["repository"], CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    for number, title, path, colab in rows:
+        first_heading = next(
+            line[2:] for c in read(ROOT / path).cells if c.cell_type == "markdown"
+            for line in c.source.splitlines() if line.startswith("# ")
+        )
+        assert title == first_heading, f"chapter {number}: README {title!r}, notebook {first_heading!r}"
+        assert colab == f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}/{path}"

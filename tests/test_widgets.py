@@ -1,4 +1,4 @@
-"""The playground widgets: the live explorer draws what its controls say; the static one is all linked."""
+"""The playground widgets: the live explorer draws what its controls say."""
 
 import numpy as np
 import pytest
@@ -36,7 +36,7 @@ def test_shipped_explorer_draws_every_digit_the_judge_reads_as_asked():
         assert np.sum(read == digit) >= 6, f"asked for {digit}, the judge read {read.tolist()}"
 
 
-def test_keep_style_draws_the_same_z_under_another_label(generator):
+def test_same_z_draws_the_same_z_under_another_label(generator):
     explorer = widgets.digit_explorer(generator, digit=3, seed=4, samples=5)
     z, seed, at3 = explorer.z.copy(), explorer.seed.value, shown(explorer)
     np.testing.assert_allclose(at3, sampling.render(generator, z, [3] * 5), atol=PIXEL)
@@ -48,10 +48,10 @@ def test_keep_style_draws_the_same_z_under_another_label(generator):
     assert np.abs(at7 - at3).mean() > 0.05, "digits 3 and 7 gave the same picture"
 
 
-def test_without_keep_style_each_digit_change_draws_new_noise(generator):
+def test_without_same_z_each_digit_change_draws_new_noise(generator):
     explorer = widgets.digit_explorer(generator, digit=3, seed=4, samples=3)
     z = explorer.z.copy()
-    explorer.keep_style.value = False
+    explorer.same_z.value = False
     np.testing.assert_array_equal(explorer.z, z)  # the toggle alone changes nothing
     explorer.digit.value = 5
     assert explorer.seed.value == 5
@@ -119,7 +119,7 @@ def test_moving_the_controls_never_retraces(generator):
         ({"samples": 9}, r"samples must be at most max_samples \(8\); got 9"),
         ({"seed": -1}, r"seed must be an integer >= 0; got -1"),
         ({"seed": 1.5}, r"seed must be an integer >= 0; got 1.5"),
-        ({"keep_style": "yes"}, r"keep_style must be True or False; got 'yes'"),
+        ({"same_z": "yes"}, r"same_z must be True or False; got 'yes'"),
     ],
 )
 def test_misuse_raises_one_clear_error(generator, settings, message):
@@ -138,47 +138,3 @@ def test_label_blend_rejects_bad_input(generator):
     with pytest.raises(ValueError, match=r"z must have shape \(n, 100\)"):
         blend(z[:, :10], 3)
 
-
-def test_static_explorer_holds_every_digit_for_every_seed_and_links_them(generator):
-    seeds = (0, 7)
-    static = widgets.static_digit_explorer(generator, seeds=seeds, n=3)
-    assert [len(row) for row in static.images] == [len(seeds)] * 10
-    pngs = [image.value for row in static.images for image in row]
-    assert len(set(pngs)) == 10 * len(seeds)
-    for digit in (0, 3, 9):
-        for i, seed in enumerate(seeds):
-            pictured = widgets.from_png(static.images[digit][i].value, 3)
-            expected = sampling.generate(generator, digit, n=3, seed=seed)
-            np.testing.assert_allclose(pictured, expected, atol=PIXEL)
-    assert max(map(len, pngs)) < 6000, "the PNGs are saved in the page: keep them small"
-    first, *per_digit = static.links
-    assert first.source == (static.digit, "value") and first.target == (static.stack, "selected_index")
-    assert static.digit.description == "digit" and (static.digit.min, static.digit.max) == (0, 9)
-    assert [link.target[0] for link in per_digit] == list(static.stack.children)
-    assert {link.source for link in per_digit} == {(static.noise, "index")}
-    assert {link.target[1] for link in per_digit} == {"selected_index"}
-    assert [list(inner.children) for inner in static.stack.children] == static.images
-    assert static.stack in static.children
-
-
-def test_static_explorer_without_stack_switches_its_picture_in_python(generator, monkeypatch):
-    """ipywidgets 7 (Colab's 7.7.1) has no Stack: the explorer still shows the chosen digit and seed."""
-    monkeypatch.setattr(widgets, "HAS_STACK", False)
-    static = widgets.static_digit_explorer(generator, seeds=(0, 1), n=2)
-    assert static.links == [] and static.stack in static.children
-    assert static.stack.value == static.images[0][0].value
-    static.digit.value, static.noise.index = 7, 1
-    assert static.stack.value == static.images[7][1].value != static.images[7][0].value
-
-
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        ({"seeds": ()}, r"seeds must hold at least one seed"),
-        ({"seeds": (0, -2)}, r"seed must be an integer >= 0; got -2"),
-        ({"n": 0}, r"n must be a positive integer; got 0"),
-    ],
-)
-def test_static_explorer_misuse(generator, settings, message):
-    with pytest.raises(ValueError, match=message):
-        widgets.static_digit_explorer(generator, **settings)
