@@ -6,6 +6,7 @@ each reports its median round: a slow minute slows every variant alike.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from cgan_lib.data import load_mnist
 from cgan_lib.models import build_discriminator, build_generator
@@ -29,14 +31,38 @@ def dense_kernels(model: keras.Model) -> list[tuple[int, int]]:
     return [tuple(w.shape) for w in model.trainable_weights if "dense" in w.path and w.ndim == 2]
 
 
-def flops_per_iteration(batch_size: int) -> int:
-    """FLOPs of one iteration: G forward for D's fakes; D forward+backward twice; G step through D.
+def matmul_shapes(batch_size: int) -> list[tuple[int, int, int, int]]:
+    """(m, k, n, times) of each matrix product in one iteration, forward and backward shapes.
 
-    A backward pass costs two forwards (input and weight gradients); in G's step D needs only the
-    input gradient, so D costs forward + one.
+    For a Dense layer (inputs a, units b) the forward is (batch, a) @ (a, b), the input gradient
+    (batch, b) @ (b, a), the weight gradient (a, batch) @ (batch, b). G runs forward twice (D's fakes,
+    its own step) and backward once; D runs forward three times, with input gradients each time
+    (the third is how G learns) and weight gradients in its own two steps.
     """
-    g, d = (sum(a * b for a, b in dense_kernels(m)) for m in (build_generator(), build_discriminator()))
-    return 2 * batch_size * (g * (1 + 3) + d * (3 + 3 + 2))
+    shapes = []
+    times = {build_generator: (2, 1, 1), build_discriminator: (3, 3, 2)}  # forward, input, weight grads
+    for build, (forward, inputs, weights) in times.items():
+        for a, b in dense_kernels(build()):
+            shapes += [(batch_size, a, b, forward), (batch_size, b, a, inputs), (a, batch_size, b, weights)]
+    return shapes
+
+
+def trainable_sizes() -> tuple[int, int]:
+    """How many numbers Adam updates in G and in D."""
+    models = (build_generator(), build_discriminator())
+    return tuple(sum(math.prod(w.shape) for w in m.trainable_weights) for m in models)
+
+
+def flops_per_iteration(batch_size: int) -> int:
+    """FLOPs of one iteration's dense matrix products: 2 m k n for each product of `matmul_shapes`."""
+    return sum(2 * m * k * n * times for m, k, n, times in matmul_shapes(batch_size))
+
+
+def adam_bytes() -> int:
+    """Adam's least memory traffic per iteration (fp32): two D updates and one G update, each reading
+    weights, gradients and both moments and writing weights and both moments (7 arrays)."""
+    g, d = trainable_sizes()
+    return 7 * 4 * (2 * d + g)
 
 
 def _time(step: Callable[[], int], seconds: float) -> float:
@@ -80,32 +106,45 @@ def _library(images, labels, batch_size: int, *, jit: bool, per_call: int) -> Ca
     return lambda seconds: fit(max(2, round(speed[0] * seconds / per_call)))
 
 
-def _matmul_ceiling(batch_size: int, repeats: int = 50) -> Callable[[float], float]:
-    """GFLOP/s of XLA doing only the loop's dense matrix products (G's then D's shapes, same batch).
+def _products(batch_size: int, repeats: int = 20) -> Callable[[float], float]:
+    """Seconds per iteration of XLA doing only one iteration's matrix products (`matmul_shapes`).
 
-    They run chained, each on the previous one's output, `repeats` times in one compiled call so
-    that nothing else is timed: a training loop cannot expect its own products to run faster.
+    Each product's small operand depends on the previous products' result, so that none can be
+    skipped or run ahead; a training loop cannot expect its own products to run faster.
     """
-    shapes = dense_kernels(build_generator()) + dense_kernels(build_discriminator())
+    shapes = matmul_shapes(batch_size)
     rng = np.random.default_rng(0)
-    kernels = [tf.constant(rng.normal(size=(a, b)) / np.sqrt(a), tf.float32) for a, b in shapes]
-    start = tf.constant(rng.normal(size=(batch_size, shapes[0][0])), tf.float32)
+    pairs = [[tf.constant(rng.normal(size=s), tf.float32) for s in ((m, k), (k, n))] for m, k, n, _ in shapes]
 
-    def chain(i, x):
-        h = x
-        for kernel in kernels:
-            h = h @ kernel
-        return x + 1e-3 * h  # D's (batch, 1) score feeds the next round: nothing can be skipped
+    def iteration(i, total):
+        for (a, b), (*_, times) in zip(pairs, shapes, strict=True):
+            for t in range(times):
+                total = total + 1e-6 * ops.mean(ops.matmul(a + (total + t), b))
+        return total
 
-    products = tf.function(lambda: keras.ops.fori_loop(0, repeats, chain, start), jit_compile=True)
+    products = tf.function(lambda: ops.fori_loop(0, repeats, iteration, tf.constant(0.0)), jit_compile=True)
+    products()
+    return lambda seconds: 1 / (repeats * _time(lambda: products() is not None, seconds))
 
-    def step() -> int:
-        products()
-        return 1
 
-    step()
-    flops = 2 * batch_size * repeats * sum(a * b for a, b in shapes)
-    return lambda seconds: _time(step, seconds) * flops / 1e9
+def _adam_traffic(repeats: int = 10) -> Callable[[float], float]:
+    """Seconds per iteration of XLA doing only Adam's arithmetic on flat arrays of D's, D's and G's size."""
+    g, d = trainable_sizes()
+    rng = np.random.default_rng(0)
+    grads = [tf.constant(rng.normal(size=size), tf.float32) for size in (d, d, g)]
+    start = [tuple(tf.constant(rng.random(size), tf.float32) for _ in range(3)) for size in (d, d, g)]
+
+    def update(i, states):
+        new = []
+        for (w, m, v), grad in zip(states, grads, strict=True):
+            m = 0.5 * m + 0.5 * grad
+            v = 0.999 * v + 0.001 * grad * grad
+            new.append((w - 2e-4 * m / (ops.sqrt(v) + 1e-7), m, v))
+        return new
+
+    adam = tf.function(lambda: ops.fori_loop(0, repeats, update, start), jit_compile=True)
+    adam()
+    return lambda seconds: 1 / (repeats * _time(lambda: adam() is not None, seconds))
 
 
 def run_benchmark(
@@ -130,14 +169,16 @@ def run_benchmark(
         variants["library: train_step, XLA"] = _library(images, labels, batch_size, jit=True, per_call=1)
         variants[LIBRARY] = _library(images, labels, batch_size, jit=True, per_call=10)
         speeds = {name: [] for name in variants}
-        ceiling_measure, ceilings = _matmul_ceiling(batch_size), []
+        parts = {"products": _products(batch_size), "adam": _adam_traffic()}
+        part_seconds = {name: [] for name in parts}
         for _ in range(rounds):
             for name, measure in variants.items():
                 speeds[name].append(measure(seconds / rounds))
-            ceilings.append(ceiling_measure(seconds / rounds / 4))
+            for name, measure in parts.items():
+                part_seconds[name].append(measure(seconds / rounds / 4))
 
-        flops = flops_per_iteration(batch_size)
-        ceiling = statistics.median(ceilings)
+        flops, traffic = flops_per_iteration(batch_size), adam_bytes()
+        matmul, adam = (statistics.median(part_seconds[name]) for name in parts)
         print(f"\nbatch {batch_size}: {flops / 1e6:,.0f} MFLOP per iteration (dense layers); {rounds} rounds")
         print(ROW.format("iterations/s", "median", "(min-max)", "samples/s", "GFLOP/s", "vs tutorial"))
         base = statistics.median(speeds[TUTORIAL])
@@ -147,15 +188,17 @@ def run_benchmark(
             gflops, ratio = f"{speed * flops / 1e9:.1f}", f"{speed / base:.1f}x"
             samples = f"{speed * batch_size:,.0f}"
             print(ROW.format(name, f"{speed:.1f}", spread, samples, gflops, ratio), flush=True)
-        best = results[f"{LIBRARY} @ {batch_size}"] * flops / 1e9
+        roofline = results[f"roofline @ {batch_size}"] = 1 / (matmul + adam)
         print(
-            f"ceiling: XLA's dense matrix products alone (forward shapes) run at {ceiling:.0f} GFLOP/s here; "
-            f"the library's loop reaches {best / ceiling:.0%} of it"
+            f"roofline: matrix products alone (forward and backward shapes) {matmul * 1e3:.2f} ms "
+            f"at {flops / matmul / 1e9:.0f} GFLOP/s + Adam ({traffic / 1e6:.0f} MB) {adam * 1e3:.2f} ms "
+            f"at {traffic / adam / 1e9:.0f} GB/s = {roofline:.1f} it/s; the library's loop reaches "
+            f"{results[f'{LIBRARY} @ {batch_size}'] / roofline:.0%} of it"
         )
         if batch_size == 32:
             print(
                 f"20,000 iterations: library {20_000 / results[f'{LIBRARY} @ 32'] / 60:.1f} min, tutorial "
-                f"{20_000 / results[f'{TUTORIAL} @ 32'] / 60:.1f} min; the matrix products alone, at the "
-                f"ceiling, need {20_000 * flops / ceiling / 1e9 / 60:.1f} min"
+                f"{20_000 / results[f'{TUTORIAL} @ 32'] / 60:.1f} min, the roofline "
+                f"{20_000 / roofline / 60:.1f} min"
             )
     return results

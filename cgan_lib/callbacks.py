@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keras
@@ -36,7 +38,8 @@ class TrainingProgress(keras.callbacks.Callback):
     """A bar over the whole run with the losses, D's view (D(x), D(G(z))) and iterations per second.
 
     `history` gets one entry per call: iteration, d_loss, g_loss, d_real, d_fake (when the loop
-    reports them; the tutorial's loop reports the losses only) and it/s.
+    reports them; the tutorial's loop reports the losses only) and it/s, counted from the end of the
+    first call (which includes compiling); `first_call` is that call's (iterations, seconds).
 
     verbose=1 draws a live bar; verbose=2 prints one line every `every` iterations (for logs).
     """
@@ -45,6 +48,7 @@ class TrainingProgress(keras.callbacks.Callback):
         super().__init__()
         self.total, self.every, self.verbose = total, every, verbose
         self.history: list[dict] = []
+        self.first_call: tuple[int, float] | None = None
 
     def on_train_begin(self, logs=None):
         self.start_iteration = self.last_line = current_iteration(self.model)
@@ -53,8 +57,13 @@ class TrainingProgress(keras.callbacks.Callback):
         self.bar = keras.utils.Progbar(self.total, stateful_metrics=names, verbose=1)
 
     def on_train_batch_end(self, batch, logs=None):
-        step = current_iteration(self.model)
-        speed = (step - self.start_iteration) / (time.perf_counter() - self.start_time)
+        step, now = current_iteration(self.model), time.perf_counter()
+        if self.first_call is None:
+            self.first_call = (step - self.start_iteration, now - self.start_time)
+        done, seconds = self.first_call
+        if step - self.start_iteration > done:
+            done, seconds = step - self.start_iteration - done, now - self.start_time - seconds
+        speed = done / seconds
         values = {k: float(logs[k]) for k in LOGGED if k in logs} | {"it/s": speed}
         self.history.append({"iteration": step, **values})
         shown = {_SHOWN.get(k, k): v for k, v in values.items()}
@@ -96,14 +105,19 @@ class SampleGrid(EveryIterations):
 
     `frames` is a list of (iteration, images shaped (10, per_digit, 28, 28) in [0, 1]); with
     `out_dir`, each grid is also saved as a PNG. Fixed noise makes the frames a movie of learning.
+    Drawing a PNG takes matplotlib a second or more, so with the non-interactive Agg backend (the
+    command line) a background thread draws them while training goes on; all are written by the end.
     """
 
     def __init__(self, every: int, *, per_digit: int = 8, seed: int = 0, out_dir=None):
         super().__init__(every)
         self.per_digit, self.seed, self.out_dir = per_digit, seed, out_dir
         self.frames: list[tuple[int, np.ndarray]] = []
+        self.drawing = []
 
     def fire(self) -> None:
+        import matplotlib
+
         from cgan_lib.sampling import digit_rows, save_grid
 
         step = current_iteration(self.model)
@@ -111,8 +125,13 @@ class SampleGrid(EveryIterations):
             return
         rows = digit_rows(self.model.generator, n=self.per_digit, seed=self.seed)
         self.frames.append((step, rows))
-        if self.out_dir is not None:
-            save_grid(rows, Path(self.out_dir) / f"grid_{step:06d}.png", f"Iteration {step:,}")
+        if self.out_dir is None:
+            return
+        path, title = Path(self.out_dir) / f"grid_{step:06d}.png", f"Iteration {step:,}"
+        if matplotlib.get_backend().lower() == "agg":
+            self.drawing.append(_drawer().submit(save_grid, rows, path, title))
+        else:
+            save_grid(rows, path, title)
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -120,6 +139,15 @@ class SampleGrid(EveryIterations):
 
     def on_train_end(self, logs=None):
         self.fire()
+        for drawing in self.drawing:
+            drawing.result()  # waits, and raises what the drawing raised
+        self.drawing = []
+
+
+@functools.cache
+def _drawer() -> ThreadPoolExecutor:
+    """One background thread for matplotlib (pyplot is not thread-safe: one thread at a time)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="cgan-grids")
 
 
 class Checkpoint(EveryIterations):

@@ -2,21 +2,40 @@
 
 from cgan_lib import bench
 
+G_DENSE = [(100, 256), (256, 512), (512, 1024), (1024, 784)]
+D_DENSE = [(784, 512), (512, 512), (512, 512), (512, 1)]
+
 
 def test_flops_per_iteration_counts_the_tutorials_dense_layers():
-    g = 100 * 256 + 256 * 512 + 512 * 1024 + 1024 * 784
-    d = 784 * 512 + 512 * 512 + 512 * 512 + 512 * 1
+    g = sum(a * b for a, b in G_DENSE)
+    d = sum(a * b for a, b in D_DENSE)
     # G: forward for D's fakes, then forward + backward in its own step; D: 3 + 3 + 2 forwards' worth.
     assert bench.flops_per_iteration(32) == 2 * 32 * (4 * g + 8 * d)
     assert bench.flops_per_iteration(256) == 8 * bench.flops_per_iteration(32)
 
 
+def test_matmul_shapes_are_forward_input_and_weight_gradients_of_each_layer():
+    shapes = bench.matmul_shapes(32)
+    expected = [(32, 100, 256, 2), (32, 256, 100, 1), (100, 32, 256, 1)]  # G's first layer
+    expected_d = [(32, 784, 512, 3), (32, 512, 784, 3), (784, 32, 512, 2)]  # D's first layer
+    assert shapes[:3] == expected and shapes[12:15] == expected_d
+    assert len(shapes) == 3 * (len(G_DENSE) + len(D_DENSE))
+
+
+def test_adam_bytes_are_seven_fp32_arrays_per_trainable_weight_per_update():
+    g_trainable = 1_494_520 - 2 * (256 + 512 + 1024)  # BatchNorm's moving mean and variance are not trained
+    d_trainable = 935_585
+    assert bench.trainable_sizes() == (g_trainable, d_trainable)
+    assert bench.adam_bytes() == 7 * 4 * (2 * d_trainable + g_trainable)
+    assert 93e6 < bench.adam_bytes() < 95e6
+
+
 def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     results = bench.run_benchmark(seconds=1.0, rounds=2, batch_sizes=(32,))
-    assert set(results) == {
-        f"{name} @ 32"
-        for name in (bench.TUTORIAL, "library: train_step, no XLA", "library: train_step, XLA", bench.LIBRARY)
-    }
+    variants = ("library: train_step, no XLA", "library: train_step, XLA", bench.LIBRARY, "roofline")
+    names = (bench.TUTORIAL, *variants)
+    assert set(results) == {f"{name} @ 32" for name in names}
     assert all(speed > 0 for speed in results.values())
     out = capsys.readouterr().out
-    assert "vs tutorial" in out and "1.0x" in out and "ceiling:" in out and "20,000 iterations" in out
+    assert "vs tutorial" in out and "1.0x" in out and "roofline:" in out and "20,000 iterations" in out
+    assert "94 MB" in out and "GB/s" in out

@@ -179,3 +179,17 @@ def test_choose_setting_full_on_gpu_shorter_on_cpu_quick_in_tests():
     assert training.choose_setting(gpu=False, environ={"CGAN_FULL": "1"}) == training.FULL
     assert training.QUICK.steps < training.CPU.steps < training.FULL.steps == 20_000
     assert os.environ.get("CGAN_QUICK") == "1"  # set by the root conftest for tests and notebooks
+
+
+def test_loop_settings_use_xla_and_more_iterations_per_call_on_a_gpu():
+    assert training.loop_settings("CPU") == training.LoopSettings(jit_compile=True, iterations_per_call=10)
+    assert training.loop_settings("GPU") == training.LoopSettings(jit_compile=True, iterations_per_call=100)
+    with pytest.raises(ValueError, match="device kind must be one of \\['CPU', 'GPU'\\]; got 'TPU'"):
+        training.loop_settings("TPU")
+
+
+def test_speed_after_the_first_call_leaves_out_compiling(short_run):
+    done, seconds = short_run.first_call
+    assert done == 10 and 0 < seconds < short_run.seconds
+    steady = (short_run.iterations - done) / (short_run.seconds - seconds)
+    assert short_run.steady_iterations_per_second == steady > short_run.iterations_per_second
