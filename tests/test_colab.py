@@ -28,12 +28,9 @@ PINS = COLAB / "colab-runtime.txt"
 VENV = ROOT / ".venv-colab"
 PYTHON = VENV / "bin" / "python"
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
-CHAPTERS = [ROOT / f"{entry}.ipynb" for entry in [yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]]]
-CHAPTERS += [
-    ROOT / f"{c['file']}.ipynb"
-    for c in yaml.safe_load((ROOT / "_toc.yml").read_text())["chapters"]
-    if (ROOT / f"{c['file']}.ipynb").exists()
-]
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+ENTRIES = [TOC["root"]] + [c["file"] for c in TOC["chapters"]]
+CHAPTERS = [ROOT / f"{e}.ipynb" for e in ENTRIES if (ROOT / f"{e}.ipynb").exists()]  # not the glossary page
 
 
 def pinned() -> dict[str, str]:
