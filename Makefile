@@ -7,8 +7,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 COLAB_VENV := .venv-colab
 COLAB_PINS := tests/colab/colab-runtime.txt
-export TF_CPP_MIN_LOG_LEVEL := 2
-export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: book test lint venv assets chromium colab-venv clean
 

@@ -1,8 +1,9 @@
-"""Root pytest configuration: every test and every nbval kernel runs quietly and in quick mode."""
+"""Root pytest configuration: every test and every nbval kernel runs in quick mode, without a display.
+
+(TensorFlow's logging is quieted by `import cgan_lib`, which every test and chapter does first.)
+"""
 
 import os
 
 os.environ.setdefault("CGAN_QUICK", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")

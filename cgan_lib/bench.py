@@ -16,9 +16,10 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from cgan_lib.checks import check_positive, check_positive_number
 from cgan_lib.data import load_mnist
 from cgan_lib.models import build_discriminator, build_generator
-from cgan_lib.training import ConditionalGAN, call_numbers
+from cgan_lib.training import ConditionalGAN, iteration_counts
 from cgan_lib.tutorial_loop import TutorialLoop
 
 TUTORIAL = "tutorial: predict + 3 x train_on_batch"
@@ -75,10 +76,10 @@ def _time(step: Callable[[], int], seconds: float) -> float:
 
 def _tutorial(images, labels, batch_size: int) -> Callable[[float], float]:
     keras.utils.set_random_seed(0)
-    loop = TutorialLoop(build_generator(), build_discriminator())
+    loop = TutorialLoop(build_generator(), build_discriminator(), images, labels, batch_size=batch_size)
     for _ in range(3):  # warm-up: trace the Keras train functions
-        loop.train_iteration(images, labels, batch_size)
-    return lambda seconds: _time(lambda: loop.train_iteration(images, labels, batch_size) and 1, seconds)
+        loop.train_iteration()
+    return lambda seconds: _time(lambda: loop.train_iteration() and 1, seconds)
 
 
 def _library(images, labels, batch_size: int, *, jit: bool, per_call: int) -> Callable[[float], float]:
@@ -90,14 +91,13 @@ def _library(images, labels, batch_size: int, *, jit: bool, per_call: int) -> Ca
         images,
         labels,
         batch_size=batch_size,
-        iterations_per_call=per_call,
     )
     gan.compile(jit_compile=jit)
     speed = [0.0]
 
     def fit(calls: int) -> float:
         start = time.perf_counter()
-        gan.fit(call_numbers(calls), verbose=0, shuffle=False)
+        gan.fit(iteration_counts(calls * per_call, per_call), verbose=0, shuffle=False)
         speed[0] = calls * per_call / (time.perf_counter() - start)
         return speed[0]
 
@@ -151,10 +151,7 @@ def run_benchmark(
     seconds: float = 20.0, *, rounds: int = 5, batch_sizes: tuple[int, ...] = (32, 256), quick: bool = False
 ) -> dict[str, float]:
     """Print the median iterations/s, samples/s, GFLOP/s and ratio of each variant; return it/s."""
-    from cgan_lib.sampling import check_positive
-
-    if not (isinstance(seconds, (int, float)) and seconds > 0):
-        raise ValueError(f"seconds must be a positive number; got {seconds!r}")
+    check_positive_number("seconds", seconds)
     rounds = check_positive("rounds", rounds)
     for batch_size in batch_sizes:
         check_positive("batch size", batch_size)

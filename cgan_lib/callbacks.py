@@ -9,25 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keras
+import matplotlib
 import numpy as np
+
+from cgan_lib import storage
+from cgan_lib.checks import check_positive
+from cgan_lib.figures import save_grid
+from cgan_lib.sampling import digit_rows
 
 
 def current_iteration(model) -> int:
     """Iterations done so far (a variable in the compiled model, a plain int in the tutorial loop)."""
     return int(keras.ops.convert_to_numpy(model.iteration))
-
-
-def save_atomically(model, path: str | os.PathLike) -> None:
-    """Write `model.save_weights` to a temporary file, then rename it over `path`.
-
-    A rename is atomic, so a run killed mid-write leaves the previous checkpoint intact.
-    """
-    path = Path(path)
-    partial = path.with_name(path.name.replace(".weights.h5", ".partial.weights.h5"))
-    model.save_weights(partial)
-    with open(partial, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(partial, path)
 
 
 LOGGED = ("d_loss", "g_loss", "d_real", "d_fake")  # d_real: mean D(x|y); d_fake: mean D(G(z|y)|y)
@@ -57,22 +50,22 @@ class TrainingProgress(keras.callbacks.Callback):
         self.bar = keras.utils.Progbar(self.total, stateful_metrics=names, verbose=1)
 
     def on_train_batch_end(self, batch, logs=None):
-        step, now = current_iteration(self.model), time.perf_counter()
+        iteration, now = current_iteration(self.model), time.perf_counter()
         if self.first_call is None:
-            self.first_call = (step - self.start_iteration, now - self.start_time)
+            self.first_call = (iteration - self.start_iteration, now - self.start_time)
         done, seconds = self.first_call
-        if step - self.start_iteration > done:
-            done, seconds = step - self.start_iteration - done, now - self.start_time - seconds
+        if iteration - self.start_iteration > done:
+            done, seconds = iteration - self.start_iteration - done, now - self.start_time - seconds
         speed = done / seconds
         values = {k: float(logs[k]) for k in LOGGED if k in logs} | {"it/s": speed}
-        self.history.append({"iteration": step, **values})
+        self.history.append({"iteration": iteration, **values})
         shown = {_SHOWN.get(k, k): v for k, v in values.items()}
         if self.verbose == 1:
-            self.bar.update(step, list(shown.items()))
-        elif self.verbose == 2 and (step - self.last_line >= self.every or step == self.total):
-            self.last_line = step
+            self.bar.update(iteration, list(shown.items()))
+        elif self.verbose == 2 and (iteration - self.last_line >= self.every or iteration == self.total):
+            self.last_line = iteration
             line = "  ".join(f"{k} {v:.3f}" for k, v in shown.items())
-            print(f"iteration {step:>6}/{self.total}  {line}", flush=True)
+            print(f"iteration {iteration:>6}/{self.total}  {line}", flush=True)
 
 
 class EveryIterations(keras.callbacks.Callback):
@@ -82,8 +75,6 @@ class EveryIterations(keras.callbacks.Callback):
     """
 
     def __init__(self, every: int):
-        from cgan_lib.sampling import check_positive
-
         super().__init__()
         self.every = check_positive("every", every)
 
@@ -94,16 +85,16 @@ class EveryIterations(keras.callbacks.Callback):
         self.last = current_iteration(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
-        step = current_iteration(self.model)
-        if step // self.every > self.last // self.every:
+        iteration = current_iteration(self.model)
+        if iteration // self.every > self.last // self.every:
             self.fire()
-        self.last = step
+        self.last = iteration
 
 
 class SampleGrid(EveryIterations):
     """Every `every` iterations, draw the same noise for each digit and keep the images.
 
-    `frames` is a list of (iteration, images shaped (10, per_digit, 28, 28) in [0, 1]); with
+    `frames` is a list of (iteration, images shaped (10, per_digit, 28, 28) in [-1, 1]); with
     `out_dir`, each grid is also saved as a PNG. Fixed noise makes the frames a movie of learning.
     Drawing a PNG takes matplotlib a second or more, so with the non-interactive Agg backend (the
     command line) a background thread draws them while training goes on; all are written by the end.
@@ -116,18 +107,14 @@ class SampleGrid(EveryIterations):
         self.drawing = []
 
     def fire(self) -> None:
-        import matplotlib
-
-        from cgan_lib.sampling import digit_rows, save_grid
-
-        step = current_iteration(self.model)
-        if self.frames and self.frames[-1][0] == step:
+        iteration = current_iteration(self.model)
+        if self.frames and self.frames[-1][0] == iteration:
             return
         rows = digit_rows(self.model.generator, n=self.per_digit, seed=self.seed)
-        self.frames.append((step, rows))
+        self.frames.append((iteration, rows))
         if self.out_dir is None:
             return
-        path, title = Path(self.out_dir) / f"grid_{step:06d}.png", f"Iteration {step:,}"
+        path, title = Path(self.out_dir) / f"grid_{iteration:06d}.png", f"Iteration {iteration:,}"
         if matplotlib.get_backend().lower() == "agg":
             self.drawing.append(_drawer().submit(save_grid, rows, path, title))
         else:
@@ -158,7 +145,7 @@ class Checkpoint(EveryIterations):
         self.path = Path(path)
 
     def fire(self) -> None:
-        save_atomically(self.model, self.path)
+        storage.save_atomically(self.model, self.path)
 
     def on_train_end(self, logs=None):
         self.fire()

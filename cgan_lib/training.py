@@ -1,9 +1,12 @@
-"""Training: one tutorial iteration per Keras train step, compiled with XLA, checkpointed, resumable."""
+"""Training: the tutorial's iterations, several per Keras train step, compiled by XLA, resumable.
+
+Words: an *iteration* is one pass of the tutorial's loop (D on reals, D on fakes, G through D); a
+*call* is one Keras train step (one `train_step`), which runs up to `iterations_per_call` iterations.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -14,46 +17,42 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from cgan_lib import data as data_lib
-from cgan_lib.callbacks import (
-    LOGGED,
-    Checkpoint,
-    SampleGrid,
-    TrainingProgress,
-    current_iteration,
-    save_atomically,
-)
-from cgan_lib.models import build_discriminator, build_generator, latent_dim_of, num_classes_of
+from cgan_lib import storage
+from cgan_lib.callbacks import LOGGED, Checkpoint, SampleGrid, TrainingProgress, current_iteration
+from cgan_lib.checks import check_choice, check_positive
+from cgan_lib.data import load_mnist, resolve_data
+from cgan_lib.models import adam, build_discriminator, build_generator, latent_dim_of, num_classes_of
+from cgan_lib.tutorial_loop import TutorialLoop
 
 CHECKPOINT = "checkpoint.weights.h5"
 RUN_CONFIG = "run.json"
 GENERATOR = "generator.weights.h5"
+LOOPS = ("library", "tutorial")
 
 
 class ConditionalGAN(keras.Model):
-    """G and D trained together. One `train_step` is one iteration of the tutorial's loop:
+    """G and D trained together. One `train_iteration` is one iteration of the tutorial's loop:
 
     D learns "real" on a batch of real (image, label) pairs and "fake" on G's images for the same
     labels; then G learns, through D, to make D say "real" for freshly sampled labels.
     Like the tutorial, each batch is drawn at random (with replacement) from the training images,
     here inside the compiled step, so a whole iteration runs as one XLA program. One `train_step`
-    runs `iterations_per_call` iterations in a loop inside that program: fewer trips back to Python.
+    runs several iterations in a loop inside that program (fewer trips back to Python): as many as
+    the element of the data set `fit` gives it (see `iteration_counts`).
     """
 
     def __init__(
         self,
-        generator,
-        discriminator,
-        images,
-        labels,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        images: np.ndarray,
+        labels: np.ndarray,
         *,
-        seed=0,
-        batch_size=32,
-        iterations_per_call=1,
-        num_classes=None,
+        seed: int = 0,
+        batch_size: int = 32,
+        num_classes: int | None = None,
     ):
         super().__init__(name="conditional_gan")
-        self.iterations_per_call = iterations_per_call
         self.generator = generator
         self.discriminator = discriminator
         self.batch_size = batch_size
@@ -73,8 +72,8 @@ class ConditionalGAN(keras.Model):
     def compile(self, d_optimizer=None, g_optimizer=None, *, jit_compile=True, **kwargs):
         """Adam(2e-4, beta_1=0.5) for each network, as in the tutorial; BCE on D's probabilities."""
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.d_optimizer = d_optimizer or adam()
+        self.g_optimizer = g_optimizer or adam()
         self.bce = keras.losses.BinaryCrossentropy()
         # Built now, before tracing, so that XLA sees every variable and checkpoints can load.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -126,24 +125,26 @@ class ConditionalGAN(keras.Model):
         return d_loss, g_loss, d_real, d_fake
 
     def train_step(self, data):
-        del data  # each element is only a call number; the batches are drawn in train_iteration
+        """`data` is how many iterations this call runs (the batches are drawn in train_iteration)."""
         latest = ops.fori_loop(
-            0, self.iterations_per_call, lambda i, latest: self.train_iteration(), (0.0,) * len(LOGGED)
+            0, ops.cast(data, "int32"), lambda i, latest: self.train_iteration(), (0.0,) * len(LOGGED)
         )
         return dict(zip(LOGGED, latest, strict=True))  # the latest iteration's, as the tutorial prints
 
 
-def call_numbers(calls: int) -> tf.data.Dataset:
-    """What `fit` iterates over: one element per call of the training step (the step ignores it).
+def iteration_counts(iterations: int, per_call: int) -> tf.data.Dataset:
+    """What `fit` iterates over: how many iterations each call runs, `per_call` each, the last one fewer
+    if `per_call` does not divide `iterations` (one compiled step serves both: the count is an input).
 
     tf.data's autotuner is switched off: its background thread sleeps for doubling periods and
     `fit` cannot return before it wakes up, which can add as much time as the run itself took.
     """
-    from cgan_lib.sampling import check_positive
-
+    iterations, per_call = check_positive("iterations", iterations), check_positive("per_call", per_call)
+    full, rest = divmod(iterations, per_call)
+    counts = [per_call] * full + ([rest] if rest else [])
     options = tf.data.Options()
     options.autotune.enabled = False
-    return tf.data.Dataset.range(check_positive("calls", calls)).with_options(options)
+    return tf.data.Dataset.from_tensor_slices(np.array(counts, "int32")).with_options(options)
 
 
 @dataclass
@@ -175,7 +176,7 @@ class Setting:
     """How long to train: the tutorial's full schedule, a shorter one for a CPU, or a quick test one."""
 
     name: str
-    steps: int
+    iterations: int
     data: str
 
 
@@ -192,7 +193,7 @@ def choose_setting(gpu: bool | None = None, environ: dict | None = None) -> Sett
     if environ.get("CGAN_FULL") == "1":
         return FULL
     if gpu is None:
-        gpu = bool(tf.config.list_physical_devices("GPU"))
+        gpu = device_kind() == "GPU"
     return FULL if gpu else CPU
 
 
@@ -225,21 +226,8 @@ def _check_config(stored: dict, config: dict, path: Path) -> None:
         raise ValueError(f"cannot resume from {path}: the run was made with other settings ({shown})")
 
 
-def load_checkpoint(gan: ConditionalGAN, path: Path) -> None:
-    """Restore a checkpoint into `gan`, with one clear error if it is missing or from another model."""
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint to resume from: {path} does not exist")
-    try:
-        gan.load_weights(path)
-    except Exception as error:  # h5py/Keras raise many types; the reader needs one message
-        raise ValueError(
-            f"cannot load checkpoint {path}: it is corrupt or was made by a different "
-            f"architecture ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
-        ) from None
-
-
 def train(
-    steps: int,
+    iterations: int,
     *,
     batch_size: int = 32,
     seed: int = 0,
@@ -247,80 +235,73 @@ def train(
     resume: bool = False,
     data: str = "auto",
     conditioning: str = "multiply",
-    faithful: bool = False,
-    sample_every: int = 1000,
-    checkpoint_every: int = 1000,
+    loop: str = "library",
+    every: int = 1000,
     iterations_per_call: int | None = None,
     verbose: int = 1,
     callbacks: list | None = None,
 ) -> TrainingRun:
-    """Train the tutorial's CGAN for `steps` iterations (in total, when resuming).
+    """Train the tutorial's CGAN for `iterations` iterations (in total, when resuming).
 
-    With `out_dir`: a checkpoint every `checkpoint_every` iterations and at the end, the fixed-noise
-    grids as PNGs and the final generator as `generator.weights.h5`. `faithful=True` runs the
-    tutorial's own (slow) loop instead, for comparison. `callbacks`: more Keras callbacks, called
-    after every call of the training step (e.g. to measure quality during the run). One call runs
-    `iterations_per_call` iterations (default: `loop_settings(device_kind())`); grids and checkpoints
-    are taken after the call that reaches each multiple of their period.
+    Every `every` iterations it keeps a fixed-noise grid (`TrainingRun.frames`); with `out_dir` also
+    as a PNG, with a checkpoint (and one at the end), and the final generator as `generator.weights.h5`.
+    `loop="tutorial"` runs the tutorial's own (slow) loop instead, for comparison, through the same
+    callbacks. `callbacks`: more Keras callbacks, called after every call of the training step (e.g.
+    to measure quality during the run). One call runs `iterations_per_call` iterations (default:
+    `loop_settings(device_kind())`); grids and checkpoints are taken after the call that passes each
+    multiple of `every`.
     """
-    from cgan_lib.sampling import check_positive
-    from cgan_lib.tutorial_loop import TutorialLoop
-
-    steps = check_positive("steps", steps)
+    iterations, every = check_positive("iterations", iterations), check_positive("every", every)
     batch_size = check_positive("batch size", batch_size)
-    sample_every = check_positive("sample_every", sample_every)
-    checkpoint_every = check_positive("checkpoint_every", checkpoint_every)
+    check_choice("loop", loop, LOOPS)
     out = Path(out_dir) if out_dir is not None else None
     if resume and out is None:
         raise ValueError("resume needs the output folder of the run to continue (out_dir)")
-    if resume and faithful:
-        raise ValueError("resume works with the library's loop only, not with faithful=True")
-    source = data_lib.resolve_source(data)
-    config = dict(batch_size=batch_size, seed=seed, data=source, conditioning=conditioning)
+    if resume and loop == "tutorial":
+        raise ValueError("resume works with the library's loop only, not with loop='tutorial'")
+    resolved = resolve_data(data)
+    config = dict(batch_size=batch_size, seed=seed, data=resolved, conditioning=conditioning)
     if resume:
         stored = out / RUN_CONFIG
         if not stored.exists():
             raise FileNotFoundError(f"no checkpoint to resume from: {stored} does not exist")
         _check_config(json.loads(stored.read_text()), config, stored)
 
-    images, labels = data_lib.load_mnist(source, verbose=verbose > 0)
+    images, labels = load_mnist(resolved, verbose=verbose > 0)
     keras.utils.set_random_seed(seed)
     generator = build_generator(conditioning=conditioning)
     discriminator = build_discriminator(conditioning=conditioning)
-    grids = SampleGrid(sample_every, seed=seed, out_dir=out)
-    progress = TrainingProgress(steps, verbose=verbose)
+    grids = SampleGrid(every, seed=seed, out_dir=out)
+    progress = TrainingProgress(iterations, verbose=verbose)
     callbacks = [progress, grids, *(callbacks or [])]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
 
-    if faithful:
-        model = TutorialLoop(generator, discriminator, seed=seed)
-        model.iteration = 0
+    if loop == "tutorial":
+        model = TutorialLoop(generator, discriminator, images, labels, seed=seed, batch_size=batch_size)
+        per_call = 1  # the tutorial's loop reports after every iteration
     else:
         settings = loop_settings(device_kind())
-        iterations_per_call = iterations_per_call or settings.iterations_per_call
         model = ConditionalGAN(generator, discriminator, images, labels, seed=seed, batch_size=batch_size)
         model.compile(jit_compile=settings.jit_compile)
+        per_call = iterations_per_call or settings.iterations_per_call
         if resume:
-            load_checkpoint(model, out / CHECKPOINT)
+            storage.load_weights(model, out / CHECKPOINT, "a checkpoint of this run")
         elif out is not None:
             (out / RUN_CONFIG).write_text(json.dumps(config, indent=2))
         if out is not None:
-            callbacks.append(Checkpoint(out / CHECKPOINT, checkpoint_every))
+            callbacks.append(Checkpoint(out / CHECKPOINT, every))
 
     start = current_iteration(model)
     begin = time.perf_counter()
-    if faithful:
-        _run_tutorial_loop(model, images, labels, batch_size, steps, callbacks)
-    elif start < steps:
-        model.iterations_per_call = math.gcd(iterations_per_call, steps - start)  # end exactly at `steps`
-        calls = (steps - start) // model.iterations_per_call
-        model.fit(call_numbers(calls), verbose=0, shuffle=False, callbacks=callbacks)
+    if start < iterations:
+        counts = iteration_counts(iterations - start, per_call)
+        model.fit(counts, verbose=0, shuffle=False, callbacks=callbacks)
     seconds = time.perf_counter() - begin
     if verbose == 1:
         print()
     if out is not None:
-        save_atomically(generator, out / GENERATOR)
+        storage.save_atomically(generator, out / GENERATOR)
     return TrainingRun(
         generator,
         discriminator,
@@ -331,16 +312,3 @@ def train(
         out,
         progress.first_call or (0, 0.0),
     )
-
-
-def _run_tutorial_loop(loop, images, labels, batch_size: int, steps: int, callbacks) -> None:
-    """Drive the tutorial's Python loop with the same callbacks `fit` would call."""
-    for callback in callbacks:
-        callback.set_model(loop)
-        callback.on_train_begin()
-    for i in range(steps):
-        d_loss, g_loss = loop.train_iteration(images, labels, batch_size)
-        for callback in callbacks:
-            callback.on_train_batch_end(i, {"d_loss": d_loss, "g_loss": g_loss})
-    for callback in callbacks:
-        callback.on_train_end()

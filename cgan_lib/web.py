@@ -17,9 +17,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from IPython.display import HTML
 from keras import layers
 
-from cgan_lib.models import CONDITIONING, load_generator
+from cgan_lib.checks import check_choice, check_digit, check_positive, check_seed
+from cgan_lib.data import to_display
+from cgan_lib.models import CONDITIONING, conditioning_of, load_generator
 
 FORMAT = "cgan-web-generator/1"
 DTYPES = ("float16", "float32")
@@ -63,20 +66,14 @@ class WebGenerator:
                 h = np.where(h > 0, h, layer.negative_slope * h)
             elif layer.activation == "tanh":
                 h = np.tanh(h)
-        return np.clip((h + 1) / 2, 0, 1).reshape(len(z), *self.image_shape[:2])
+        return to_display(h.reshape(len(z), *self.image_shape[:2]))
 
     def rounded(self, dtype: str) -> WebGenerator:
         """The same generator with every weight stored as `dtype` (what an export in that dtype holds)."""
-        _check_dtype(dtype)
+        check_choice("dtype", dtype, DTYPES)
         dense = [Dense(d.weight.astype(dtype), d.bias.astype(dtype), d.activation, d.negative_slope)
                  for d in self.dense]
         return WebGenerator(self.conditioning, self.embedding.astype(dtype), dense, self.image_shape)
-
-
-def _check_dtype(dtype: object) -> str:
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    return str(dtype)
 
 
 def fold(generator: keras.Model) -> WebGenerator:
@@ -88,8 +85,7 @@ def fold(generator: keras.Model) -> WebGenerator:
     names = {layer.name for layer in generator.layers}
     if not {"condition", "label_embedding", "generator_body"} <= names:
         raise ValueError(f"expected a generator of models.build_generator; got the model {generator.name!r}")
-    condition = generator.get_layer("condition")
-    conditioning = "concatenate" if isinstance(condition, layers.Concatenate) else "multiply"
+    conditioning = conditioning_of(generator)
     embedding = generator.get_layer("label_embedding").get_weights()[0]
     dense: list[Dense] = []
     pending = None  # (s, c) of a batch normalization waiting for the next Dense
@@ -126,7 +122,7 @@ def _tensors(model: WebGenerator) -> list[tuple[str, np.ndarray]]:
 
 def header(model: WebGenerator, dtype: str = "float16", weights: str = "") -> dict:
     """The JSON header: conditioning, shapes, layers, and where each tensor starts in the weights file."""
-    _check_dtype(dtype)
+    check_choice("dtype", dtype, DTYPES)
     offset, tensors = 0, {}
     for name, array in _tensors(model):
         tensors[name] = {"shape": list(array.shape), "offset": offset}
@@ -197,7 +193,7 @@ def read(path: str | Path) -> WebGenerator:
 
 def export_shipped(out_dir: str | Path, dtype: str = "float16") -> list[Path]:
     """Export both shipped generators (multiply, concatenate) as generator_<conditioning>.{json,bin,js}."""
-    _check_dtype(dtype)
+    check_choice("dtype", dtype, DTYPES)
     written = []
     for conditioning in CONDITIONING:
         name = f"generator_{conditioning}"
@@ -223,11 +219,6 @@ def page_explorer(
     is no `static` folder, the script does not load, and the note (pointing to the ipywidgets
     explorer) stays. `controls` chooses which controls show; `static` is the page's _static folder.
     """
-    from IPython.display import HTML
-
-    from cgan_lib.sampling import check_digit, check_positive
-    from cgan_lib.widgets import check_seed
-
     check_digit(digit)
     check_seed(seed)
     if check_positive("samples", samples) > 8:

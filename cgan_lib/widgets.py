@@ -1,142 +1,23 @@
-"""The playground of chapter 8: move a slider, see G(z|y) redraw.
+"""The playground of chapter 8: move a slider, see G(z|y) redraw. User interface only.
 
-`DigitExplorer` (live, needs a kernel: Colab or Jupyter) redraws with one compiled forward pass per
-change. The book's web page has no Python: there `cgan_lib.web` runs the generator in the browser.
+`DigitExplorer` (live, needs a kernel: Colab or Jupyter) redraws with one compiled forward pass
+(`sampling.LabelBlend`) per change. The book's web page has no Python: there `cgan_lib.web` runs the
+generator in the browser.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-import numbers
 import statistics
 import time
-from collections.abc import Sequence
 
 import ipywidgets as widgets
 import keras
 import numpy as np
-import tensorflow as tf
-from keras import layers, ops
 
+from cgan_lib.checks import check_digit, check_positive, check_seed
+from cgan_lib.figures import to_png
 from cgan_lib.models import latent_dim_of, load_generator, num_classes_of
-from cgan_lib.sampling import check_digit, check_positive, noise
-
-SCALE = 3  # each 28 x 28 digit is drawn as 84 x 84 pixels
-GAP = 2  # pixels between two samples in a strip
-
-
-def check_seed(seed: object) -> int:
-    """Return `seed` as an int, or raise a ValueError unless it is an integer >= 0."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
-    return int(seed)
-
-
-def check_blend(t: object) -> np.ndarray:
-    """Return blend weight(s) as float32, or raise a ValueError unless every one is in [0, 1]."""
-    try:
-        values = None if isinstance(t, (str, bytes, bool)) else np.asarray(t, dtype="float32")
-    except (TypeError, ValueError):
-        values = None
-    if values is None or not np.all((values >= 0) & (values <= 1)):
-        raise ValueError(f"blend must be a number from 0 (first digit) to 1 (second digit); got {t!r}")
-    return values
-
-
-class LabelBlend:
-    """G(z | (1 - t) e(a) + t e(b)): the generator fed a mix of two label embeddings e(a) and e(b).
-
-    With t = 0 this is exactly G(z|a). It reuses the generator's "label_embedding" table and its
-    "generator_body", combined as the generator does ("multiply" or "concatenate"), in one
-    `tf.function` with a fixed signature, so a batch of any size is traced once and then only runs.
-    """
-
-    def __init__(self, generator: keras.Model):
-        self.latent_dim = latent_dim_of(generator)
-        self.num_classes = num_classes_of(generator)
-        table = generator.get_layer("label_embedding").embeddings
-        body = generator.get_layer("generator_body")
-        concatenate = isinstance(generator.get_layer("condition"), layers.Concatenate)
-
-        @tf.function(
-            input_signature=[
-                tf.TensorSpec((None, self.latent_dim), tf.float32),
-                tf.TensorSpec((None,), tf.int32),
-                tf.TensorSpec((None,), tf.int32),
-                tf.TensorSpec((None, 1), tf.float32),
-            ]
-        )
-        def forward(z, digits, others, t):
-            label = (1.0 - t) * ops.take(table, digits, axis=0) + t * ops.take(table, others, axis=0)
-            h = ops.concatenate([z, label], axis=-1) if concatenate else z * label
-            return body(h, training=False)
-
-        self._forward = forward
-
-    def __call__(
-        self, z: np.ndarray, digit: int, other: int | None = None, t: float | Sequence[float] = 0.0
-    ) -> np.ndarray:
-        """Images (n, 28, 28) in [0, 1] for the n rows of z; `t` is one weight or one per row."""
-        digit = check_digit(digit, self.num_classes)
-        other = digit if other is None else check_digit(other, self.num_classes)
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
-            raise ValueError(f"z must have shape (n, {self.latent_dim}) with n > 0; got {z.shape}")
-        weights = check_blend(t)
-        if weights.ndim > 1 or weights.size not in (1, len(z)):
-            raise ValueError(f"blend needs one weight or one per row of z ({len(z)}); got {weights.size}")
-        n = len(z)
-        images = self._forward(
-            z,
-            np.full(n, digit, "int32"),
-            np.full(n, other, "int32"),
-            np.broadcast_to(weights.reshape(-1, 1), (n, 1)).astype("float32"),
-        )
-        return np.clip((np.asarray(images)[..., 0] + 1.0) / 2.0, 0.0, 1.0)
-
-
-@functools.lru_cache(maxsize=4)
-def label_blend(generator: keras.Model) -> LabelBlend:
-    """The one `LabelBlend` of a generator, so that its forward pass is traced once per session."""
-    return LabelBlend(generator)
-
-
-def blend_row(generator: keras.Model, digit: int, other: int, *, steps: int = 9, seed: int = 0) -> np.ndarray:
-    """One noise vector drawn with labels sliding from `digit` (left) to `other` (right): (steps, 28, 28)."""
-    steps = check_positive("steps", steps)
-    z = np.repeat(noise(1, latent_dim_of(generator), seed=check_seed(seed)), steps, axis=0)
-    return label_blend(generator)(z, digit, other, np.linspace(0.0, 1.0, steps))
-
-
-def to_png(images: np.ndarray, *, scale: int = SCALE, small: bool = False) -> bytes:
-    """A row of images (n, 28, 28) in [0, 1] as one PNG strip, each pixel a scale x scale block.
-
-    `small=True` compresses hard (for PNGs saved in a page); the default is fast (for live updates).
-    """
-    images = np.asarray(images)
-    n, h, w = images.shape
-    strip = np.full((h * scale, n * (w * scale + GAP) - GAP), 128, dtype="uint8")
-    big = np.kron(np.round(images * 255).astype("uint8"), np.ones((scale, scale), dtype="uint8"))
-    for i in range(n):
-        left = i * (w * scale + GAP)
-        strip[:, left : left + w * scale] = big[i]
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    options = {"optimize": True} if small else {"compress_level": 1}
-    Image.fromarray(strip).save(buffer, format="PNG", **options)
-    return buffer.getvalue()
-
-
-def from_png(data: bytes, n: int, *, scale: int = SCALE) -> np.ndarray:
-    """The n images (n, 28, 28) in [0, 1] of a strip made by `to_png` (for tests and checks)."""
-    from PIL import Image
-
-    strip = np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype="float32") / 255.0
-    size, step = strip.shape[0], strip.shape[0] + GAP
-    n = check_positive("n", n)
-    return np.stack([strip[::scale, i * step : i * step + size : scale] for i in range(n)])
+from cgan_lib.sampling import label_blend, noise
 
 
 class DigitExplorer(widgets.VBox):
@@ -169,7 +50,7 @@ class DigitExplorer(widgets.VBox):
             raise ValueError(f"samples must be at most max_samples ({max_samples}); got {samples}")
         if not isinstance(same_z, bool):
             raise ValueError(f"same_z must be True or False; got {same_z!r}")
-        self.render = label_blend(self.generator)
+        self.blend_generator = label_blend(self.generator)
         self.digit = widgets.IntSlider(digit, min=0, max=classes - 1, description="digit")
         self.seed = widgets.BoundedIntText(check_seed(seed), min=0, max=2**31 - 1, description="seed")
         self.new_noise = widgets.Button(description="new noise", tooltip="draw new noise (seed + 1)")
@@ -216,13 +97,13 @@ class DigitExplorer(widgets.VBox):
             self._draw_noise()
         self.refresh()
 
-    def pixels(self) -> np.ndarray:
-        """The images (samples, 28, 28) in [0, 1] for the current controls."""
-        return self.render(self.z, self.digit.value, self.blend_to.value, self.blend.value)
+    def images(self) -> np.ndarray:
+        """The images (samples, 28, 28) in [-1, 1] for the current controls."""
+        return self.blend_generator(self.z, self.digit.value, self.blend_to.value, self.blend.value)
 
     def refresh(self, _change=None) -> None:
         """Redraw the picture from the current controls and noise."""
-        self.image.value = to_png(self.pixels())
+        self.image.value = to_png(self.images())
 
 
 def digit_explorer(generator: keras.Model | None = None, **settings) -> DigitExplorer:

@@ -104,9 +104,8 @@ def run(loop: str, steps: int, reference, *, seed: int, data: str, on_row=None) 
         steps,
         seed=seed,
         data=data,
-        faithful=loop == "tutorial",
-        sample_every=steps,
-        checkpoint_every=steps,
+        loop="tutorial" if loop == "tutorial" else "library",
+        every=steps,
         verbose=0,
         callbacks=[probe],
     )

@@ -14,7 +14,7 @@ def short_run(tmp_path_factory):
     from cgan_lib.training import train
 
     out = tmp_path_factory.mktemp("run")
-    return train(300, data="bundled", out_dir=out, sample_every=100, checkpoint_every=100, verbose=0)
+    return train(300, data="bundled", out_dir=out, every=100, verbose=0)
 
 
 def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:

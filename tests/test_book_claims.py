@@ -14,7 +14,7 @@ def shipped():
 def test_chapter1_every_row_of_the_grid_is_read_as_its_digit(shipped):
     """Chapter 1: 'row by row, the grid holds the digit asked for' (seed 0, eight per row)."""
     grid = sampling.digit_rows(shipped, n=8, seed=0).reshape(-1, 28, 28)
-    read = judge.predict_digits(judge.to_model_range(grid))
+    read = judge.predict_digits(grid)
     majority = [int(np.bincount(row, minlength=10).argmax()) for row in read.reshape(10, 8)]
     assert majority == list(range(10))
     assert np.mean(read == np.repeat(np.arange(10), 8)) >= 0.9
@@ -31,10 +31,10 @@ def test_chapter2_the_label_moves_the_pixels_more_than_the_noise(shipped):
 def test_chapter9_zero_noise_gives_one_image_for_every_label_when_multiplying():
     """Chapter 9: z = 0 times e(y) is 0 for every y, so the multiply generator draws one image for all."""
     zero = np.zeros((10, 100), dtype="float32")
-    multiply = sampling.render(models.load_generator(), zero, range(10))
+    multiply = sampling.generate_from(models.load_generator(), zero, range(10))
     assert np.abs(multiply - multiply[0]).max() < 1e-5
-    concatenate = sampling.render(models.load_generator(conditioning="concatenate"), zero, range(10))
-    assert np.abs(concatenate - concatenate[0]).mean() > 0.05, "concatenating keeps the label even at z = 0"
+    concatenate = sampling.generate_from(models.load_generator(conditioning="concatenate"), zero, range(10))
+    assert np.abs(concatenate - concatenate[0]).mean() > 0.1, "concatenating keeps the label even at z = 0"
 
 
 def test_chapter9_draws_from_the_prior_beat_shortened_noise(shipped):
@@ -43,7 +43,7 @@ def test_chapter9_draws_from_the_prior_beat_shortened_noise(shipped):
     z = sampling.noise(len(digits), seed=0)
 
     def accuracy(scale):
-        images = sampling.render(shipped, scale * z, digits)
-        return np.mean(judge.predict_digits(judge.to_model_range(images)) == digits)
+        images = sampling.generate_from(shipped, scale * z, digits)
+        return np.mean(judge.predict_digits(images) == digits)
 
     assert accuracy(1.0) > accuracy(0.5) + 0.03

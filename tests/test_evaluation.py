@@ -6,14 +6,15 @@ import pytest
 import scipy.linalg
 
 from cgan_lib import cli
+from cgan_lib.data import from_display, to_display
 from cgan_lib.evaluation import (
     Evaluation,
     conditional_accuracy,
     digit_halves,
     evaluate,
+    features_frechet_distance,
     frechet_distance,
-    frechet_distance_between,
-    frechet_distance_of,
+    images_frechet_distance,
     ink_and_slant,
     per_digit_precision_recall,
     precision_recall,
@@ -24,16 +25,14 @@ from cgan_lib.evaluation import (
 )
 from cgan_lib.judge import (
     CLASSIFIER_PATH,
-    check_model_range,
     classifier_features,
     classifier_metrics,
     held_out_digits,
     load_classifier,
     predict_digits,
-    to_model_range,
 )
 from cgan_lib.models import build_generator, load_generator, shipped_generator_path
-from cgan_lib.sampling import generate, noise, render
+from cgan_lib.sampling import generate, generate_from, noise
 
 BLANK = np.full((4, 28, 28), -1.0)  # four black images in the judge's range
 
@@ -86,14 +85,11 @@ def test_scores_are_seeded(random_generator):
 def test_unscaled_images_are_refused_not_misread():
     """[0, 1] images fed as they are would all look alike to the judge: the classic 'everything is an 8'."""
     keras.utils.set_random_seed(1)
-    images = generate(build_generator(), 3, n=4)  # [0, 1], as for display
-    with pytest.raises(ValueError, match="convert them with judge.to_model_range"):
-        predict_digits(images)
-    scaled = to_model_range(images)
-    assert scaled.shape == (4, 28, 28, 1) and scaled.min() >= -1 and scaled.max() <= 1
-    np.testing.assert_allclose((scaled[..., 0] + 1) / 2, images, atol=1e-6)
-    with pytest.raises(ValueError, match=r"expects images in \[0, 1\]; got -1.000 to 0.000"):
-        to_model_range(np.linspace(-1, 0, 28 * 28).reshape(1, 28, 28))
+    images = generate(build_generator(), 3, n=4)
+    pictures = to_display(images)  # [0, 1], as a figure shows them
+    with pytest.raises(ValueError, match="convert them with data.from_display"):
+        predict_digits(pictures)
+    np.testing.assert_array_equal(predict_digits(from_display(pictures)), predict_digits(images))
 
 
 def test_frechet_distance_matches_the_textbook_formula():
@@ -103,14 +99,14 @@ def test_frechet_distance_matches_the_textbook_formula():
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     root = scipy.linalg.sqrtm(cov_a @ cov_b).real
     expected = np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(cov_a + cov_b - 2 * root)
-    assert frechet_distance_between(a, b) == pytest.approx(expected, rel=1e-6)
-    assert frechet_distance_between(a, a) == pytest.approx(0.0, abs=1e-6)
+    assert features_frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
+    assert features_frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_real_vs_real_is_far_below_a_random_generator(real, random_generator):
     half_a, half_b = real_halves(real[0], seed=0)
     assert len(half_a) == len(half_b) == 500
-    real_distance = frechet_distance_of(half_b, half_a)
+    real_distance = images_frechet_distance(half_b, half_a)
     random_distance = frechet_distance(random_generator, half_a, n=500, seed=0)
     assert 10 * real_distance < random_distance
 
@@ -148,8 +144,8 @@ def test_precision_recall_catch_collapse_that_accuracy_misses(real):
     ref, other = digit_halves(labels, seed=0)
     digits = np.repeat(np.arange(10), 50)
     G = load_generator()
-    varied = to_model_range(generate(G, range(10), n=50, seed=0))
-    one_z = to_model_range(render(G, np.repeat(noise(10, seed=0), 50, axis=0), digits))  # z_d for digit d
+    varied = generate(G, range(10), n=50, seed=0)
+    one_z = generate_from(G, np.repeat(noise(10, seed=0), 50, axis=0), digits)  # z_d for digit d
     assert np.mean(predict_digits(one_z) == digits) >= 0.9  # accuracy does not notice
     p_real, r_real = per_digit_precision_recall(images[ref], labels[ref], images[other], labels[other])
     p_varied, r_varied = per_digit_precision_recall(images[ref], labels[ref], varied, digits)
@@ -190,7 +186,7 @@ def test_evaluation_of_random_generator(random_generator):
         (lambda g: frechet_distance(g, BLANK[:, :20]), r"shape \(n, 28, 28\) or \(n, 28, 28, 1\)"),
         (lambda g: frechet_distance(g, np.full((4, 28, 28), 3.0)), r"in \[-1, 1\].*got 3.000 to 3.000"),
         (lambda g: predict_digits(np.full((2, 28, 28), np.nan)), "NaN or infinite"),
-        (lambda g: frechet_distance_between(np.ones((5, 3)), np.ones((5, 4))), "same width"),
+        (lambda g: features_frechet_distance(np.ones((5, 3)), np.ones((5, 4))), "same width"),
     ],
 )
 def test_bad_input_raises_one_clear_error(random_generator, call, message):
@@ -199,7 +195,7 @@ def test_bad_input_raises_one_clear_error(random_generator, call, message):
 
 
 def test_bad_classifier_weights(tmp_path, random_weights):
-    with pytest.raises(FileNotFoundError, match="no classifier weights at"):
+    with pytest.raises(FileNotFoundError, match="no weights of the digit classifier at"):
         load_classifier(tmp_path / "missing.weights.h5")
     with pytest.raises(ValueError, match="another architecture"):
         load_classifier(random_weights)  # a generator's weights
@@ -208,7 +204,6 @@ def test_bad_classifier_weights(tmp_path, random_weights):
         load_classifier(tmp_path / "bad.weights.h5")
     with pytest.raises(ValueError, match=r"\.weights\.h5 file"):
         load_classifier(tmp_path / "judge.keras")
-    assert check_model_range(np.full((1, 28, 28), -1.0)).shape == (1, 28, 28, 1)
 
 
 def test_cli_evaluate_prints_the_table(random_weights, capsys):
@@ -226,7 +221,7 @@ def test_cli_evaluate_prints_the_table(random_weights, capsys):
     "args, message",
     [
         (["evaluate", "--n-per-digit", "0"], "n_per_digit must be a positive integer; got 0"),
-        (["evaluate", "--data", "cifar"], "source must be one of 'auto', 'keras', 'bundled'; got 'cifar'"),
+        (["evaluate", "--data", "cifar"], "data must be one of 'auto', 'keras', 'bundled'; got 'cifar'"),
         (["evaluate", "--weights", str(CLASSIFIER_PATH)], "corrupt or from another architecture"),
         (["train-classifier", "--epochs", "0"], "epochs must be a positive integer; got 0"),
         (["train-classifier", "--out", "judge.h5"], "out must be a Keras .weights.h5 file"),
@@ -254,7 +249,7 @@ def test_ink_and_slant_of_known_strokes():
     upright[4:24, 14] = 1.0  # "|"
     for row in range(4, 24):
         leaning[row, 27 - row] = 1.0  # "/": one column to the right per row up
-    ink, slant = ink_and_slant(np.stack([upright, leaning]))
+    ink, slant = ink_and_slant(from_display(np.stack([upright, leaning])))
     np.testing.assert_allclose(ink, [20 / 784, 20 / 784])
     np.testing.assert_allclose(slant, [0.0, 1.0], atol=1e-12)
 

@@ -49,7 +49,7 @@ def test_label_changes_the_output_in_both_conditioning_modes():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(conditioning="add"), "conditioning must be 'multiply'"),
+        (dict(conditioning="add"), "conditioning must be one of 'multiply', 'concatenate'; got 'add'"),
         (dict(latent_dim=0), "latent_dim must be a positive integer; got 0"),
         (dict(num_classes=2.5), "num_classes must be a positive integer; got 2.5"),
     ],
@@ -68,7 +68,7 @@ def test_load_generator_round_trip(tmp_path):
 
 
 def test_load_generator_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no generator weights at"):
+    with pytest.raises(FileNotFoundError, match="no weights of the .multiply. generator at"):
         models.load_generator(tmp_path / "missing.weights.h5")
     with pytest.raises(ValueError, match=r"must be a Keras \.weights\.h5 file"):
         models.load_generator(tmp_path / "weights.pkl")

@@ -17,7 +17,7 @@ import pytest
 from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot
 from playwright.sync_api import Browser, Page, expect
 
-from cgan_lib import judge, models, sampling, web
+from cgan_lib import data, judge, models, sampling, web
 
 PAGE, INTRO = "book/08_playground.html", "book/01_introduction.html"
 GREY_LEVEL = 1 / 255  # measured: float16 weights move a pixel by at most 0.0028 (tests/test_web.py)
@@ -158,10 +158,11 @@ def test_the_judge_reads_every_digit_and_the_pixels_are_keras(chapter8: Page) ->
     for digit in range(10):
         set_digit(page, digit)
         shown = picture(page)
-        correct += int(np.sum(judge.predict_digits(judge.to_model_range(shown)) == digit))
+        correct += int(np.sum(judge.predict_digits(data.from_display(shown)) == digit))
         seed = int(page.get_by_label("seed", exact=True).input_value())
         z = np.array(page.evaluate("s => Array.from(CGAN.normals(s, 800))", seed), "float32").reshape(8, 100)
-        worst = max(worst, float(np.abs(shown - sampling.render(generator, z, [digit] * 8)).max()))
+        keras_picture = data.to_display(sampling.generate_from(generator, z, [digit] * 8))
+        worst = max(worst, float(np.abs(shown - keras_picture).max()))
     assert correct >= 76, f"the judge read {correct} of 80 canvas digits as asked"
     assert worst <= GREY_LEVEL + 0.5 / 255 + 1e-6, f"canvas differs from Keras by {worst:.4f}"
 
@@ -181,7 +182,7 @@ def test_javascript_computes_what_keras_computes(chapter8: Page, conditioning: s
         return np.array(values, "float32").reshape(87, 28, 28)
 
     js, plain = browser(True), browser(False)
-    assert np.abs(js[:80] - sampling.render(generator, z, digits)).max() <= GREY_LEVEL
+    assert np.abs(js[:80] - data.to_display(sampling.generate_from(generator, z, digits))).max() <= GREY_LEVEL
     np.testing.assert_allclose(js[:80], exported(z, digits), atol=1e-5)
     np.testing.assert_allclose(js[80:], exported(z[:7], 3, 8, 0.4), atol=1e-5)
     np.testing.assert_allclose(plain, js, atol=1e-5)
@@ -198,7 +199,7 @@ def test_the_book_opens_with_the_explorer(chromium: Browser) -> None:
         labels = explorer(page).locator("label").all_text_contents()
         assert labels == ["digit", "seed"]
         sevens = picture(page)
-        assert np.sum(judge.predict_digits(judge.to_model_range(sevens)) == 7) >= 7
+        assert np.sum(judge.predict_digits(data.from_display(sevens)) == 7) >= 7
         screenshot(page, INTRO)
         assert not (log.failed or log.external or log.errors), log
     finally:
@@ -230,7 +231,7 @@ def test_served_over_http_the_page_fetches_the_binary_weights(chromium: Browser)
         page.goto(base + PAGE)
         wait_drawn(page)
         set_digit(page, 5)
-        assert np.sum(judge.predict_digits(judge.to_model_range(picture(page))) == 5) >= 7
+        assert np.sum(judge.predict_digits(data.from_display(picture(page))) == 5) >= 7
         assert base + "_static/generator_multiply.bin" in requested
         assert base + "_static/generator_multiply.js" not in requested
         assert not outside, outside

@@ -45,20 +45,29 @@ def test_history_records_d_view(short_run):
 
 
 def test_grids_and_checkpoints_at_any_period_keep_ten_iterations_per_call(tmp_path):
-    run = training.train(
-        40, data="bundled", out_dir=tmp_path, sample_every=15, checkpoint_every=25, verbose=0
-    )
-    assert [h["iteration"] for h in run.history] == [10, 20, 30, 40]  # one entry per call
-    assert [step for step, _ in run.frames] == [0, 20, 30, 40]  # the calls that passed 15 and 30, the end
+    run = training.train(45, data="bundled", out_dir=tmp_path, every=15, verbose=0)
+    assert [h["iteration"] for h in run.history] == [10, 20, 30, 40, 45]  # one per call; the last runs 5
+    assert [step for step, _ in run.frames] == [0, 20, 30, 45]  # the calls that passed 15, 30 and 45
     assert (tmp_path / training.CHECKPOINT).exists()
 
 
-def test_fit_input_has_tf_data_autotune_off():
-    # With it on, `fit` waits for the autotuner's next wake-up before returning (seconds, doubling).
-    assert training.call_numbers(3).options().autotune.enabled is False
-    assert list(training.call_numbers(3).as_numpy_iterator()) == [0, 1, 2]
-    with pytest.raises(ValueError, match="calls must be a positive integer; got 0"):
-        training.call_numbers(0)
+def test_iteration_counts_give_each_call_its_iterations_with_autotune_off():
+    # With autotune on, `fit` waits for the autotuner's next wake-up before returning (seconds, doubling).
+    assert training.iteration_counts(30, 10).options().autotune.enabled is False
+    assert list(training.iteration_counts(30, 10).as_numpy_iterator()) == [10, 10, 10]
+    assert list(training.iteration_counts(25, 10).as_numpy_iterator()) == [10, 10, 5]
+    assert list(training.iteration_counts(3, 10).as_numpy_iterator()) == [3]
+    with pytest.raises(ValueError, match="iterations must be a positive integer; got 0"):
+        training.iteration_counts(0, 10)
+
+
+def test_a_run_that_ten_does_not_divide_is_the_same_run_with_a_shorter_last_call():
+    """One compiled step serves every call: 25 iterations as 10 + 10 + 5 equal 25 calls of one."""
+    by_ten = training.train(25, data="bundled", verbose=0)
+    by_one = training.train(25, data="bundled", iterations_per_call=1, verbose=0)
+    assert by_ten.iterations == by_one.iterations == 25 and len(by_ten.history) == 3
+    for a, b in zip(weights(by_ten.generator), weights(by_one.generator), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 @pytest.mark.parametrize("every", [0, -5, 2.5])
@@ -82,17 +91,17 @@ def test_generator_step_leaves_discriminator_untouched():
 def test_tutorial_loop_on_keras3_freezes_d_unless_fixed():
     x, y = data.load_mnist("bundled", "test", verbose=False)
     for fix, moved in ((False, False), (True, True)):
-        loop = TutorialLoop(models.build_generator(), models.build_discriminator(), keras3_fix=fix)
+        loop = TutorialLoop(models.build_generator(), models.build_discriminator(), x, y, keras3_fix=fix)
         d_before, g_before = weights(loop.discriminator), weights(loop.generator)
         for _ in range(3):
-            loop.train_iteration(x, y)
+            loop.train_iteration()
         assert (max_change(d_before, loop.discriminator) > 0.0) is moved
         assert max_change(g_before, loop.generator) > 0.0
 
 
 def test_resume_equals_an_uninterrupted_run(short_run, tmp_path):
-    training.train(200, data="bundled", out_dir=tmp_path, sample_every=100, checkpoint_every=100, verbose=0)
-    resumed = training.train(300, data="bundled", out_dir=tmp_path, resume=True, sample_every=100, verbose=0)
+    training.train(200, data="bundled", out_dir=tmp_path, every=100, verbose=0)
+    resumed = training.train(300, data="bundled", out_dir=tmp_path, resume=True, every=100, verbose=0)
     assert resumed.iterations == 100
     np.testing.assert_array_equal(
         sampling.generate(short_run.generator, range(10), n=3, seed=5),
@@ -107,16 +116,14 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(short_run, tmp_path):
         "-m",
         "cgan_lib",
         "train",
-        "--steps",
+        "--iterations",
         "300",
         "--data",
         "bundled",
         "--out",
         str(tmp_path),
-        "--checkpoint-every",
+        "--every",
         "10",
-        "--sample-every",
-        "100",
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     checkpoint = tmp_path / training.CHECKPOINT
@@ -127,7 +134,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(short_run, tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
-    resumed = training.train(300, data="bundled", out_dir=tmp_path, resume=True, sample_every=100, verbose=0)
+    resumed = training.train(300, data="bundled", out_dir=tmp_path, resume=True, every=100, verbose=0)
     assert 0 < resumed.iterations < 300
     np.testing.assert_array_equal(
         sampling.generate(short_run.generator, range(10), n=3, seed=5),
@@ -136,8 +143,8 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(short_run, tmp_path):
 
 
 def test_same_seed_same_digits_other_seed_other_digits(short_run):
-    again = training.train(300, data="bundled", sample_every=100, verbose=0)
-    other = training.train(300, data="bundled", seed=1, sample_every=100, verbose=0)
+    again = training.train(300, data="bundled", every=100, verbose=0)
+    other = training.train(300, data="bundled", seed=1, every=100, verbose=0)
     a, b, c = (sampling.generate(r.generator, range(10), n=2) for r in (short_run, again, other))
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
@@ -146,10 +153,13 @@ def test_same_seed_same_digits_other_seed_other_digits(short_run):
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        (dict(steps=0), ValueError, "steps must be a positive integer; got 0"),
-        (dict(steps=10, batch_size=-1), ValueError, "batch size must be a positive integer; got -1"),
-        (dict(steps=10, data="mnist"), ValueError, "source must be one of"),
-        (dict(steps=10, resume=True), ValueError, "resume needs the output folder"),
+        (dict(iterations=0), ValueError, "iterations must be a positive integer; got 0"),
+        (dict(iterations=10, batch_size=-1), ValueError, "batch size must be a positive integer; got -1"),
+        (dict(iterations=10, data="mnist"), ValueError, "data must be one of"),
+        (dict(iterations=10, every=0), ValueError, "every must be a positive integer; got 0"),
+        (dict(iterations=10, loop="fast"), ValueError, "loop must be one of 'library', 'tutorial'; got"),
+        (dict(iterations=10, resume=True), ValueError, "resume needs the output folder"),
+        (dict(iterations=10, resume=True, out_dir=".", loop="tutorial"), ValueError, "library's loop only"),
     ],
 )
 def test_bad_settings(kwargs, error, message):
@@ -166,7 +176,7 @@ def test_resume_errors(short_run, tmp_path):
     other.mkdir()
     (other / training.RUN_CONFIG).write_text((short_run.out_dir / training.RUN_CONFIG).read_text())
     models.build_discriminator().save_weights(other / training.CHECKPOINT)
-    with pytest.raises(ValueError, match="corrupt or was made by a different architecture"):
+    with pytest.raises(ValueError, match="weights of a checkpoint of this run .*another architecture"):
         training.train(400, data="bundled", out_dir=other, resume=True)
     config = json.loads((short_run.out_dir / training.RUN_CONFIG).read_text())
     assert config == dict(batch_size=32, seed=0, data="bundled", conditioning="multiply")
@@ -177,7 +187,7 @@ def test_choose_setting_full_on_gpu_shorter_on_cpu_quick_in_tests():
     assert training.choose_setting(gpu=False, environ={}) == training.CPU
     assert training.choose_setting(gpu=True, environ={"CGAN_QUICK": "1"}) == training.QUICK
     assert training.choose_setting(gpu=False, environ={"CGAN_FULL": "1"}) == training.FULL
-    assert training.QUICK.steps < training.CPU.steps < training.FULL.steps == 20_000
+    assert training.QUICK.iterations < training.CPU.iterations < training.FULL.iterations == 20_000
     assert os.environ.get("CGAN_QUICK") == "1"  # set by the root conftest for tests and notebooks
 
 
@@ -193,3 +203,10 @@ def test_speed_after_the_first_call_leaves_out_compiling(short_run):
     assert done == 10 and 0 < seconds < short_run.seconds
     steady = (short_run.iterations - done) / (short_run.seconds - seconds)
     assert short_run.steady_iterations_per_second == steady > short_run.iterations_per_second
+
+
+def test_the_tutorial_loop_runs_through_the_same_train_with_the_same_callbacks():
+    run = training.train(3, data="bundled", loop="tutorial", every=2, verbose=0)
+    assert run.iterations == 3 and [h["iteration"] for h in run.history] == [1, 2, 3]
+    assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in run.history)
+    assert [step for step, _ in run.frames] == [0, 2, 3]

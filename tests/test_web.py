@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from cgan_lib import models, sampling, web, widgets
+from cgan_lib import data, models, sampling, web
 from conftest import run_cli
 
 GREY_LEVEL = 1 / 255  # float16 weights must change no pixel by a grey level of the 8-bit canvas
@@ -16,6 +16,11 @@ GREY_LEVEL = 1 / 255  # float16 weights must change no pixel by a grey level of 
 @pytest.fixture(scope="module", params=models.CONDITIONING)
 def generator(request):
     return models.load_generator(conditioning=request.param)
+
+
+def pictures(generator, z, digits):
+    """What Keras draws, in the browser's [0, 1] (the web generator paints pixels)."""
+    return data.to_display(sampling.generate_from(generator, z, digits))
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,7 @@ def test_folding_batch_normalization_keeps_the_inference_output(generator, probe
     assert [d.activation for d in folded.dense] == ["leaky_relu"] * 3 + ["tanh"]
     assert [d.negative_slope for d in folded.dense[:3]] == [0.2] * 3
     z, digits = probe
-    np.testing.assert_allclose(folded(z, digits), sampling.render(generator, z, digits), atol=2e-5)
+    np.testing.assert_allclose(folded(z, digits), pictures(generator, z, digits), atol=2e-5)
 
 
 def test_folding_uses_the_moving_statistics(probe):
@@ -42,7 +47,7 @@ def test_folding_uses_the_moving_statistics(probe):
             layer.set_weights([rng.uniform(0.5, 2, gamma.shape), rng.normal(0, 1, beta.shape),
                                rng.normal(0, 2, mean.shape), rng.uniform(0.1, 4, var.shape)])
     z, digits = probe
-    expected = sampling.render(g, z, digits)
+    expected = pictures(g, z, digits)
     np.testing.assert_allclose(web.fold(g)(z, digits), expected, atol=2e-5)
     plain = models.build_generator()
     plain.set_weights([w for w in g.get_weights()])
@@ -53,10 +58,10 @@ def test_folding_uses_the_moving_statistics(probe):
     assert np.abs(web.fold(plain)(z, digits) - expected).max() > 0.05, "the statistics changed nothing"
 
 
-def test_blend_matches_the_label_blend_of_the_widgets(generator, probe):
+def test_blend_matches_the_label_blend_of_sampling(generator, probe):
     z = probe[0][:6]
     t = np.linspace(0, 1, 6)
-    expected = widgets.LabelBlend(generator)(z, 3, 8, t)
+    expected = data.to_display(sampling.LabelBlend(generator)(z, 3, 8, t))
     np.testing.assert_allclose(web.fold(generator)(z, 3, 8, t), expected, atol=2e-5)
 
 
@@ -83,7 +88,7 @@ def test_export_writes_header_weights_and_script_that_read_back(generator, probe
     assert wrapped["header"] == head and base64.b64decode(wrapped["base64"]) == data
     z, digits = probe
     read = web.read(tmp_path / "g.json")
-    error = np.abs(read(z, digits) - sampling.render(generator, z, digits)).max()
+    error = np.abs(read(z, digits) - pictures(generator, z, digits)).max()
     assert error < tolerance
     np.testing.assert_array_equal(read(z, digits), web.fold(generator).rounded(dtype)(z, digits))
 
@@ -159,9 +164,12 @@ def test_cli_export_web(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--dtype", "int8"], "--dtype must be one of float16, float32; got 'int8'"),
-        (["--weights", "missing.weights.h5"], "no generator weights at missing.weights.h5"),
-        (["--weights", "w.txt"], "weights must be a Keras .weights.h5 file; got 'w.txt'"),
+        (["--dtype", "int8"], "--dtype must be one of 'float16', 'float32'; got 'int8'"),
+        (["--weights", "missing.weights.h5"], "no weights of the 'multiply' generator at missing.weights.h5"),
+        (
+            ["--weights", "w.txt"],
+            "weights of the 'multiply' generator must be a Keras .weights.h5 file; got 'w.txt'",
+        ),
     ],
 )
 def test_cli_export_web_bad_input(tmp_path, args, message):

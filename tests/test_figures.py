@@ -1,0 +1,38 @@
+"""Figures: pictures of the library's [-1, 1] images, drawn in [0, 1], offline, row for row."""
+
+import numpy as np
+import pytest
+
+from cgan_lib import data, figures, models, sampling
+
+
+@pytest.fixture(scope="module")
+def generator():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return models.build_generator()
+
+
+def test_image_grid_has_one_labelled_row_per_digit(generator):
+    fig = figures.image_grid(generator, n=4, seed=0, title="Grid")
+    axes = np.array(fig.axes).reshape(10, 4)
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == [str(d) for d in range(10)]
+    assert fig._suptitle.get_text() == "Grid"
+    rows = sampling.digit_rows(generator, n=4, seed=0)
+    for d in range(10):  # row d really shows the images generated for digit d, as a picture
+        np.testing.assert_allclose(axes[d, 1].images[0].get_array(), data.to_display(rows[d, 1]))
+
+
+def test_progress_animation_has_one_frame_per_grid(generator):
+    frames = [(0, sampling.digit_rows(generator, n=2)), (100, sampling.digit_rows(generator, n=2, seed=1))]
+    html = figures.animation_html(figures.progress_animation(frames))
+    assert html.count("data:image/jpeg;base64") == 2  # one small JPEG per frame
+    assert "http" not in html and "fa fa" not in html  # no CDN icon font: works offline
+
+
+def test_png_strip_round_trip():
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28)).astype("float32")
+    png = figures.to_png(images)
+    assert png.startswith(b"\x89PNG")
+    np.testing.assert_allclose(figures.from_png(png, 3), images, atol=1 / 255 + 1e-6)  # 8-bit grey levels
