@@ -23,7 +23,7 @@ from cgan_lib.callbacks import LOGGED
 from cgan_lib.checks import check_images, check_positive
 from cgan_lib.data import from_display, to_display
 from cgan_lib.models import latent_dim_of, num_classes_of
-from cgan_lib.sampling import generate_from, noise
+from cgan_lib.sampling import digit_rows, generate_from, noise
 
 
 def _generated(generator, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -201,6 +201,40 @@ def style_correlations(generator, n: int = 300, *, seed: int = 0) -> dict[str, n
     images = generate_from(generator, z, np.repeat(np.arange(classes), n))
     ink, slant = ink_and_slant(images)
     return {"ink": np.corrcoef(ink.reshape(classes, n)), "slant": np.corrcoef(slant.reshape(classes, n))}
+
+
+@dataclass(frozen=True)
+class RowDistances:
+    """How distinct the rows of a digit grid are, over the same n noise vectors (pixels in [0, 1]).
+
+    `closest[d]`: mean |G(z|d) - G(z|d')| to the closest other label d' = `closest_label[d]`;
+    `spread[d]`: mean |G(z|d) - G(z'|d)| over pairs of different z. Small values mean collapse.
+    """
+
+    closest: np.ndarray
+    closest_label: np.ndarray
+    spread: np.ndarray
+
+    def groups(self, threshold: float) -> list[tuple[int, ...]]:
+        """The labels, each linked to its closest label when the two are closer than `threshold`."""
+        groups = {d: {d} for d in range(len(self.closest))}
+        for d, (distance, other) in enumerate(zip(self.closest, self.closest_label, strict=True)):
+            if distance < threshold:
+                merged = groups[d] | groups[int(other)]
+                groups.update({member: merged for member in merged})
+        return sorted({tuple(sorted(g)) for g in groups.values()})
+
+
+def row_distances(generator: keras.Model, *, n: int = 8, seed: int = 0) -> RowDistances:
+    """Distances between and within the rows of `sampling.digit_rows(generator, n=n, seed=seed)`."""
+    n = check_positive("n", n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2 to measure the spread within a row; got {n}")
+    rows = to_display(digit_rows(generator, n=n, seed=seed))
+    rows = rows.reshape(len(rows), n, -1)
+    between = np.abs(rows[:, None] - rows[None, :]).mean(axis=(2, 3)) + np.diag(np.full(len(rows), np.inf))
+    within = np.abs(rows[:, :, None] - rows[:, None, :]).mean(axis=(1, 2, 3)) * n / (n - 1)  # diagonal is 0
+    return RowDistances(between.min(axis=1), between.argmin(axis=1), within)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from cgan_lib import cli
 from cgan_lib.data import from_display, to_display
 from cgan_lib.evaluation import (
     Evaluation,
+    RowDistances,
     conditional_accuracy,
     digit_halves,
     evaluate,
@@ -19,6 +20,7 @@ from cgan_lib.evaluation import (
     per_digit_precision_recall,
     precision_recall,
     real_halves,
+    row_distances,
     style_correlations,
     time_to_quality,
     training_record,
@@ -285,3 +287,15 @@ def test_training_record_of_the_shipped_command_ships_with_the_package(tmp_path,
     d_fake = np.array([h["d_fake"] for h in record.history])
     assert d_real.min() >= 0 and d_fake.max() <= 1
     assert d_real[-500:].mean() > d_fake[-500:].mean()  # D still ahead at the end (chapter 5)
+
+
+def test_row_distances_see_distinct_rows_in_the_shipped_generator_and_group_near_ones():
+    """Chapter 10's collapse measure: the shipped G's rows are all apart; near rows are grouped."""
+    shipped = row_distances(load_generator())
+    assert shipped.closest.shape == shipped.spread.shape == (10,) and np.all(shipped.spread > 0.05)
+    assert all(shipped.closest_label[d] != d for d in range(10))
+    assert shipped.groups(threshold=shipped.closest.min()) == [(d,) for d in range(10)]
+    near = RowDistances(np.array([0.01, 0.01, 0.02, 0.5]), np.array([1, 0, 1, 0]), np.ones(4))
+    assert near.groups(threshold=0.1) == [(0, 1, 2), (3,)]
+    with pytest.raises(ValueError, match="n must be at least 2"):
+        row_distances(load_generator(), n=1)
