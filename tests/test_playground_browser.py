@@ -267,3 +267,24 @@ def test_without_the_book_the_cell_output_keeps_its_note(chromium: Browser, tmp_
         assert all(u.startswith(tmp_path.as_uri()) for u in requested), requested
     finally:
         page.close()
+
+
+_OVERFLOW_JS = """root => {
+  const box = root.getBoundingClientRect();
+  return [...root.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > box.right + 1)
+    .map(e => (e.id || e.tagName) + ' ends at ' + Math.round(e.getBoundingClientRect().right) +
+         ' px, the explorer at ' + Math.round(box.right));
+}"""
+
+
+@pytest.mark.parametrize("width", [1100, 800, 400])
+def test_no_control_sticks_out_of_the_text_column(chromium: Browser, width: int) -> None:
+    """On a laptop, a narrow window and a phone, every control and the canvas stay inside the explorer."""
+    page, log = open_page(chromium, PAGE, width=width)
+    try:
+        wait_drawn(page)
+        assert explorer(page).evaluate(_OVERFLOW_JS) == []
+        assert not (log.failed or log.external or log.errors), log
+    finally:
+        page.close()

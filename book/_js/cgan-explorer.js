@@ -247,11 +247,13 @@
 
   const CSS = `
 .cgan-explorer canvas { display: block; margin: 0.5em 0; background: #808080; max-width: 100%; image-rendering: pixelated; }
-.cgan-explorer .cgan-controls { display: grid; grid-template-columns: repeat(auto-fill, minmax(15em, 1fr)); gap: 0.4em 1.2em; }
-.cgan-explorer .cgan-control { display: flex; align-items: center; gap: 0.5em; }
+.cgan-explorer .cgan-controls { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(15em, 100%), 1fr)); gap: 0.4em 1.2em; }
+.cgan-explorer .cgan-control { display: flex; align-items: center; gap: 0.5em; min-width: 0; }
 .cgan-explorer .cgan-control label { min-width: 6.5em; }
 .cgan-explorer .cgan-control input[type=range] { flex: 1; min-width: 6em; }
-.cgan-explorer .cgan-control input[type=number] { width: 7em; }
+.cgan-explorer .cgan-control input[type=number] { width: 7em; min-width: 0; }
+.cgan-explorer .cgan-control select { flex: 1; min-width: 0; max-width: 100%; }
+.cgan-explorer .cgan-control button { white-space: nowrap; }
 .cgan-explorer output { min-width: 2.5em; font-variant-numeric: tabular-nums; }
 .cgan-explorer .cgan-status { font-size: 0.85em; opacity: 0.8; margin: 0.3em 0 0; }`;
 
