@@ -33,7 +33,7 @@ def save_atomically(model: keras.Model, path: str | os.PathLike) -> None:
 
 
 def load_weights(model: keras.Model, path: str | os.PathLike, what: str) -> keras.Model:
-    """Load `path` into `model` (described to the reader as `what`), all of it or not at all.
+    """Load `path` into `model` (described to the reader as `what`): every weight, or one clear error.
 
     Keras only warns when it skips weights that do not fit, and h5py raises many kinds of error on a
     broken file; either way the reader gets one message that names the file and what it should hold.
