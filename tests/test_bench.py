@@ -30,6 +30,13 @@ def test_adam_bytes_are_seven_fp32_arrays_per_trainable_weight_per_update():
     assert 93e6 < bench.adam_bytes() < 95e6
 
 
+def test_roofline_charges_adams_least_traffic_at_the_bandwidth_of_xlas_three_pass_adam():
+    assert bench.adam_measured_bytes() == 10 * 4 * (2 * 935_585 + bench.trainable_sizes()[0])
+    matmul, adam = bench.roofline_seconds(0.008, 0.004)
+    assert matmul == 0.008
+    assert abs(adam - 0.004 * 7 / 10) < 1e-12  # 7 arrays' worth of the 10 the timed pass moved
+
+
 def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     results = bench.run_benchmark(seconds=1.0, rounds=2, batch_sizes=(32,))
     variants = ("library: train_step, no XLA", "library: train_step, XLA", bench.LIBRARY, "roofline")
