@@ -1,6 +1,6 @@
 """cgan_lib: the Conditional GAN of the CGAN book (Mirza & Osindero, 2014), on Keras 3.
 
-Import it before TensorFlow or Keras: it sets quiet logging and XLA's flags, which are read once.
+Import it before TensorFlow or Keras: it sets quiet logging, which TensorFlow reads once.
 """
 
 import os
@@ -8,8 +8,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# XNNPACK kernels make XLA on CPU faster for these small MLPs (`cgan bench` measures it).
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_use_xnnpack=true")
 
 
 def _import_tensorflow_quietly() -> None:

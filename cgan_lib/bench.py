@@ -19,11 +19,12 @@ from keras import ops
 from cgan_lib.checks import check_positive, check_positive_number
 from cgan_lib.data import load_mnist
 from cgan_lib.models import build_discriminator, build_generator
-from cgan_lib.training import ConditionalGAN, iteration_counts
+from cgan_lib.training import ConditionalGAN, iteration_counts, philox_seed
 from cgan_lib.tutorial_loop import TutorialLoop
 
 TUTORIAL = "tutorial: predict + 3 x train_on_batch"
 LIBRARY = "library: XLA, 10 iterations per call"
+PHILOX = "same, and D's dropout names Philox"
 ROW = "{:40} {:>7} {:>13} {:>10} {:>8} {:>11}"
 
 
@@ -66,6 +67,27 @@ def adam_bytes() -> int:
     return 7 * 4 * (2 * d + g)
 
 
+class PhiloxGAN(ConditionalGAN):
+    """The library's step with D's dropout masks, too, drawn with Philox named (`rng_alg="philox"`).
+
+    The library names Philox for z, the labels and the batch (same numbers as Keras' default, which
+    is Philox here, but XLA then derives the key once instead of inside the loop over the numbers);
+    Keras' Dropout layers still draw with the default. This variant measures what naming it there pays.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for layer in self.discriminator.get_layer("discriminator_body").layers:
+            if isinstance(layer, keras.layers.Dropout):
+                layer.call = lambda x, training=False, layer=layer: (
+                    tf.nn.experimental.stateless_dropout(
+                        x, layer.rate, seed=philox_seed(layer.seed_generator), rng_alg="philox"
+                    )
+                    if training
+                    else x
+                )
+
+
 def _time(step: Callable[[], int], seconds: float) -> float:
     """Run `step()` (returns iterations done) for about `seconds`; iterations per second."""
     done, start = 0, time.perf_counter()
@@ -82,17 +104,22 @@ def _tutorial(images, labels, batch_size: int) -> Callable[[float], float]:
     return lambda seconds: _time(lambda: loop.train_iteration() and 1, seconds)
 
 
-def _library(images, labels, batch_size: int, *, jit: bool, per_call: int) -> Callable[[float], float]:
-    """Time whole `fit` calls, as `train` runs them (a `fit` call has fixed costs of its own)."""
+def _library(
+    images, labels, batch_size: int, *, jit: bool, per_call: int, gan_class=ConditionalGAN, **compile_kwargs
+) -> Callable[[float], float]:
+    """Time whole `fit` calls, as `train` runs them (a `fit` call has fixed costs of its own).
+
+    `gan_class` and `compile_kwargs` (e.g. optimizers) let scripts/step-ablations time altered steps.
+    """
     keras.utils.set_random_seed(0)
-    gan = ConditionalGAN(
+    gan = gan_class(
         build_generator(),
         build_discriminator(),
         images,
         labels,
         batch_size=batch_size,
     )
-    gan.compile(jit_compile=jit)
+    gan.compile(jit_compile=jit, **compile_kwargs)
     speed = [0.0]
 
     def fit(calls: int) -> float:
@@ -109,26 +136,38 @@ def _library(images, labels, batch_size: int, *, jit: bool, per_call: int) -> Ca
 def _products(batch_size: int, repeats: int = 20) -> Callable[[float], float]:
     """Seconds per iteration of XLA doing only one iteration's matrix products (`matmul_shapes`).
 
-    Each product's small operand depends on the previous products' result, so that none can be
-    skipped or run ahead; a training loop cannot expect its own products to run faster.
+    Each product's small operand is offset by the loop counter (and by its repetition), so that none
+    is hoisted out of the loop or merged with another; nothing else is computed. An earlier version
+    chained every product through the mean of the previous one's output: that serialized them and
+    read every output once more, 11.5 ms where XLA's profile of the training loop shows its dots
+    taking 8.6 ms (README, Speed), so the "ceiling" sat below the loop it bounds.
     """
     shapes = matmul_shapes(batch_size)
     rng = np.random.default_rng(0)
     pairs = [[tf.constant(rng.normal(size=s), tf.float32) for s in ((m, k), (k, n))] for m, k, n, _ in shapes]
+    products = [(a, b, t) for (a, b), (*_, times) in zip(pairs, shapes, strict=True) for t in range(times)]
 
-    def iteration(i, total):
-        for (a, b), (*_, times) in zip(pairs, shapes, strict=True):
-            for t in range(times):
-                total = total + 1e-6 * ops.mean(ops.matmul(a + (total + t), b))
-        return total
+    def iteration(i, outputs):
+        return [ops.matmul(a + (ops.cast(i, "float32") + t), b) for a, b, t in products]
 
-    products = tf.function(lambda: ops.fori_loop(0, repeats, iteration, tf.constant(0.0)), jit_compile=True)
-    products()
-    return lambda seconds: 1 / (repeats * _time(lambda: products() is not None, seconds))
+    start = [tf.zeros((a.shape[0], b.shape[1])) for a, b, _ in products]
+    run = tf.function(lambda: ops.fori_loop(0, repeats, iteration, start), jit_compile=True)
+    run()
+    return lambda seconds: 1 / (repeats * _time(lambda: run() is not None, seconds))
+
+
+def adam_measured_bytes() -> int:
+    """What XLA's Adam (bench's and Keras') moves: three passes per update (m, v, then the weights
+    from both), reading 7 arrays and writing 3: 10 fp32 arrays, against `adam_bytes`' least 7."""
+    return adam_bytes() * 10 // 7
 
 
 def _adam_traffic(repeats: int = 10) -> Callable[[float], float]:
-    """Seconds per iteration of XLA doing only Adam's arithmetic on flat arrays of D's, D's and G's size."""
+    """Seconds per iteration of XLA doing only Adam's arithmetic on flat arrays of D's, D's and G's size.
+
+    XLA runs it as three passes (`adam_measured_bytes`); `run_benchmark` takes the bandwidth from
+    that and charges the least traffic, `adam_bytes`, at it.
+    """
     g, d = trainable_sizes()
     rng = np.random.default_rng(0)
     grads = [tf.constant(rng.normal(size=size), tf.float32) for size in (d, d, g)]
@@ -145,6 +184,12 @@ def _adam_traffic(repeats: int = 10) -> Callable[[float], float]:
     adam = tf.function(lambda: ops.fori_loop(0, repeats, update, start), jit_compile=True)
     adam()
     return lambda seconds: 1 / (repeats * _time(lambda: adam() is not None, seconds))
+
+
+def roofline_seconds(matmul: float, adam_pass: float) -> tuple[float, float]:
+    """(products, Adam) seconds of the roofline: the products as timed, Adam's least traffic at the
+    bandwidth of the timed Adam pass."""
+    return matmul, adam_pass * adam_bytes() / adam_measured_bytes()
 
 
 def run_benchmark(
@@ -165,6 +210,8 @@ def run_benchmark(
             variants["library: train_step, no XLA"] = _library(images, labels, 32, jit=False, per_call=1)
         variants["library: train_step, XLA"] = _library(images, labels, batch_size, jit=True, per_call=1)
         variants[LIBRARY] = _library(images, labels, batch_size, jit=True, per_call=10)
+        if batch_size == 32:
+            variants[PHILOX] = _library(images, labels, 32, jit=True, per_call=10, gan_class=PhiloxGAN)
         speeds = {name: [] for name in variants}
         parts = {"products": _products(batch_size), "adam": _adam_traffic()}
         part_seconds = {name: [] for name in parts}
@@ -175,7 +222,7 @@ def run_benchmark(
                 part_seconds[name].append(measure(seconds / rounds / 4))
 
         flops, traffic = flops_per_iteration(batch_size), adam_bytes()
-        matmul, adam = (statistics.median(part_seconds[name]) for name in parts)
+        matmul, adam = roofline_seconds(*(statistics.median(part_seconds[name]) for name in parts))
         print(f"\nbatch {batch_size}: {flops / 1e6:,.0f} MFLOP per iteration (dense layers); {rounds} rounds")
         print(ROW.format("iterations/s", "median", "(min-max)", "samples/s", "GFLOP/s", "vs tutorial"))
         base = statistics.median(speeds[TUTORIAL])

@@ -30,6 +30,11 @@ GENERATOR = "generator.weights.h5"
 LOOPS = ("library", "tutorial")
 
 
+def philox_seed(seed_generator: keras.random.SeedGenerator) -> tf.Tensor:
+    """The next seed of `seed_generator`, exactly as Keras' TensorFlow backend casts it for a draw."""
+    return tf.cast(tf.math.floormod(seed_generator.next(), 2**31 - 2), "int32")
+
+
 class ConditionalGAN(keras.Model):
     """G and D trained together. One `train_iteration` is one iteration of the tutorial's loop:
 
@@ -79,16 +84,23 @@ class ConditionalGAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    # The draws below are Keras' own (`keras.random.randint`, `normal`) with the algorithm named:
+    # TensorFlow's default, "auto_select", is Philox here too, so the numbers are the same, but named,
+    # XLA derives the Philox key once instead of inside the loop over every number (`cgan bench`).
+    def _randint(self, shape, maxval):
+        seed = philox_seed(self.seed_generator)
+        return tf.random.stateless_uniform(shape, seed, 0, maxval, dtype="int32", alg="philox")
+
     def _random_labels(self):
-        return keras.random.randint(
-            (self.batch_size, 1), 0, self.num_classes, seed=self.seed_generator, dtype="int32"
-        )
+        return self._randint((self.batch_size, 1), self.num_classes)
 
     def _real_batch(self):
-        index = keras.random.randint(
-            (self.batch_size,), 0, ops.shape(self.labels)[0], seed=self.seed_generator
-        )
+        index = self._randint((self.batch_size,), ops.shape(self.labels)[0])
         return ops.take(self.images, index, axis=0), ops.take(self.labels, index, axis=0)
+
+    def _noise(self):
+        seed = philox_seed(self.seed_generator)
+        return tf.random.stateless_normal((self.batch_size, self.latent_dim), seed, alg="philox")
 
     def _train_discriminator(self, images, labels, target: float):
         """One step of D towards `target`; returns the loss and D's mean "real" probability before it."""
@@ -115,7 +127,7 @@ class ConditionalGAN(keras.Model):
         D(G(z|y)|y) on G's batch, each read as D trains on it (measured, never trained on).
         """
         images, labels = self._real_batch()
-        z = keras.random.normal((self.batch_size, self.latent_dim), seed=self.seed_generator)
+        z = self._noise()
         fake_images = self.generator([z, labels], training=True)
         loss_on_real, d_real = self._train_discriminator(images, labels, 1.0)
         loss_on_fake, d_fake = self._train_discriminator(fake_images, labels, 0.0)

@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-import cgan_lib  # noqa: F401  (quiet TensorFlow, XLA flags: before keras)
+import cgan_lib  # noqa: F401  (quiet TensorFlow: before keras)
 import keras
 
 from cgan_lib import data as data_lib

@@ -17,7 +17,7 @@ from __future__ import annotations  # noqa: I001  (cgan_lib must come before ker
 import argparse
 from pathlib import Path
 
-import cgan_lib  # noqa: F401  (quiet TensorFlow, XLA flags: before keras)
+import cgan_lib  # noqa: F401  (quiet TensorFlow: before keras)
 import numpy as np
 
 from cgan_lib.callbacks import LOGGED, SampleGrid

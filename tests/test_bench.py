@@ -30,9 +30,38 @@ def test_adam_bytes_are_seven_fp32_arrays_per_trainable_weight_per_update():
     assert 93e6 < bench.adam_bytes() < 95e6
 
 
+def test_roofline_charges_adams_least_traffic_at_the_bandwidth_of_xlas_three_pass_adam():
+    assert bench.adam_measured_bytes() == 10 * 4 * (2 * 935_585 + bench.trainable_sizes()[0])
+    matmul, adam = bench.roofline_seconds(0.008, 0.004)
+    assert matmul == 0.008
+    assert abs(adam - 0.004 * 7 / 10) < 1e-12  # 7 arrays' worth of the 10 the timed pass moved
+
+
+def test_philox_variant_trains_bitwise_like_the_library():
+    import keras
+    import numpy as np
+
+    from cgan_lib.data import load_mnist
+    from cgan_lib.models import build_discriminator, build_generator
+    from cgan_lib.training import ConditionalGAN, iteration_counts
+
+    images, labels = load_mnist("bundled", verbose=False)
+    weights = []
+    for cls in (ConditionalGAN, bench.PhiloxGAN):
+        keras.utils.set_random_seed(0)
+        gan = cls(build_generator(), build_discriminator(), images, labels)
+        gan.compile(jit_compile=True)
+        before = gan.generator.weights[0].numpy()
+        gan.fit(iteration_counts(10, 5), verbose=0, shuffle=False)
+        assert not np.array_equal(before, gan.generator.weights[0].numpy())  # it trained
+        weights.append([w.numpy() for w in gan.generator.weights + gan.discriminator.weights])
+    assert all(np.array_equal(a, b) for a, b in zip(*weights, strict=True))
+
+
 def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     results = bench.run_benchmark(seconds=1.0, rounds=2, batch_sizes=(32,))
-    variants = ("library: train_step, no XLA", "library: train_step, XLA", bench.LIBRARY, "roofline")
+    variants = ("library: train_step, no XLA", "library: train_step, XLA", bench.LIBRARY, bench.PHILOX)
+    variants = (*variants, "roofline")
     names = (bench.TUTORIAL, *variants)
     assert set(results) == {f"{name} @ 32" for name in names}
     assert all(speed > 0 for speed in results.values())
