@@ -103,7 +103,7 @@ def test_export_shipped_writes_both_generators(tmp_path):
 
 def test_bad_input_is_refused_with_one_clear_error(tmp_path):
     g = models.build_generator()
-    with pytest.raises(ValueError, match=r"dtype must be one of float16, float32; got 'float64'"):
+    with pytest.raises(ValueError, match=r"dtype must be one of 'float16', 'float32'; got 'float64'"):
         web.export(g, tmp_path, "g", "float64")
     with pytest.raises(ValueError, match=r"expected the \.json header of a web export; got '.*g\.bin'"):
         web.read(tmp_path / "g.bin")
