@@ -133,27 +133,52 @@ def _library(
     return lambda seconds: fit(max(2, round(speed[0] * seconds / per_call)))
 
 
-def _products(batch_size: int, repeats: int = 20) -> Callable[[float], float]:
-    """Seconds per iteration of XLA doing only one iteration's matrix products (`matmul_shapes`).
+def _product_loop(m: int, k: int, n: int) -> tuple[Callable[[], object], int]:
+    """One compiled XLA loop of (m, k) @ (k, n) products, and how many it runs per call.
 
-    Each product's small operand is offset by the loop counter (and by its repetition), so that none
-    is hoisted out of the loop or merged with another; nothing else is computed. An earlier version
-    chained every product through the mean of the previous one's output: that serialized them and
-    read every output once more, 11.5 ms where XLA's profile of the training loop shows its dots
-    taking 8.6 ms (README, Speed), so the "ceiling" sat below the loop it bounds.
+    The small operand is offset by the loop counter, so that XLA can neither hoist the product out of
+    the loop nor merge repetitions; a call runs ~500 MFLOP, so that its overhead is a sliver.
     """
-    shapes = matmul_shapes(batch_size)
     rng = np.random.default_rng(0)
-    pairs = [[tf.constant(rng.normal(size=s), tf.float32) for s in ((m, k), (k, n))] for m, k, n, _ in shapes]
-    products = [(a, b, t) for (a, b), (*_, times) in zip(pairs, shapes, strict=True) for t in range(times)]
+    a, b = (tf.constant(rng.normal(size=s), tf.float32) for s in ((m, k), (k, n)))
+    repeats = int(np.clip(500e6 // (2 * m * k * n), 50, 5_000))
 
-    def iteration(i, outputs):
-        return [ops.matmul(a + (ops.cast(i, "float32") + t), b) for a, b, t in products]
+    def product(i, _):
+        return ops.matmul(a + ops.cast(i, "float32"), b)
 
-    start = [tf.zeros((a.shape[0], b.shape[1])) for a, b, _ in products]
-    run = tf.function(lambda: ops.fori_loop(0, repeats, iteration, start), jit_compile=True)
+    run = tf.function(lambda: ops.fori_loop(0, repeats, product, tf.zeros((m, n))), jit_compile=True)
     run()
-    return lambda seconds: 1 / (repeats * _time(lambda: run() is not None, seconds))
+    return run, repeats
+
+
+def product_counts(batch_size: int) -> dict[tuple[int, int, int], int]:
+    """How many products of each (m, k, n) shape one iteration runs (`matmul_shapes`, merged)."""
+    counts: dict[tuple[int, int, int], int] = {}
+    for m, k, n, times in matmul_shapes(batch_size):
+        counts[m, k, n] = counts.get((m, k, n), 0) + times
+    return counts
+
+
+def _products(batch_size: int) -> Callable[[float], float]:
+    """Seconds per iteration of XLA doing only one iteration's matrix products, one shape at a time.
+
+    Each shape is timed alone in its own loop and its time counted as often as an iteration runs it.
+    Two earlier versions measured too little speed: chaining every product through the mean of the
+    previous output serialized them and read each output again, and running all products in one XLA
+    loop let XLA start two at a time on two cores, slower than the training loop's own products on the
+    AMD EPYC machine (README, Speed). Either way the "ceiling" sat below the loop it bounds.
+    """
+    loops = {shape: (*_product_loop(*shape), times) for shape, times in product_counts(batch_size).items()}
+
+    def seconds_of(run: Callable[[], object], repeats: int, seconds: float) -> float:
+        run()  # untimed: the first call after another program is slower
+        return 1 / (repeats * _time(lambda: run() is not None, seconds))
+
+    def measure(seconds: float) -> float:
+        share = seconds / len(loops)
+        return sum(times * seconds_of(run, repeats, share) for run, repeats, times in loops.values())
+
+    return measure
 
 
 def adam_measured_bytes() -> int:
@@ -163,15 +188,18 @@ def adam_measured_bytes() -> int:
 
 
 def _adam_traffic(repeats: int = 10) -> Callable[[float], float]:
-    """Seconds per iteration of XLA doing only Adam's arithmetic on flat arrays of D's, D's and G's size.
+    """Seconds per iteration of XLA doing only Adam's arithmetic on arrays shaped like the weights of
+    D, D again and G (an iteration's three updates).
 
     XLA runs it as three passes (`adam_measured_bytes`); `run_benchmark` takes the bandwidth from
-    that and charges the least traffic, `adam_bytes`, at it.
+    that and charges the least traffic, `adam_bytes`, at it. The arrays have the weights' own shapes:
+    one flat array per network ran at a third of the speed on the AMD EPYC machine (README, Speed).
     """
-    g, d = trainable_sizes()
     rng = np.random.default_rng(0)
-    grads = [tf.constant(rng.normal(size=size), tf.float32) for size in (d, d, g)]
-    start = [tuple(tf.constant(rng.random(size), tf.float32) for _ in range(3)) for size in (d, d, g)]
+    d, g = ([w.shape for w in build().trainable_weights] for build in (build_discriminator, build_generator))
+    shapes = d + d + g
+    grads = [tf.constant(rng.normal(size=s), tf.float32) for s in shapes]
+    start = [tuple(tf.constant(rng.random(s), tf.float32) for _ in range(3)) for s in shapes]
 
     def update(i, states):
         new = []

@@ -53,10 +53,34 @@ def image_grid(generator: keras.Model, *, n: int = 8, seed: int = 0, title: str 
     return plot_rows(rows, title=title if title is not None else f"Generated digits (seed {seed})")
 
 
+def mosaic(rows: np.ndarray) -> np.ndarray:
+    """Rows of images (r, c, 28, 28) as one picture in [0, 1], each image framed by a grey pixel."""
+    r, c = rows.shape[:2]
+    framed = np.pad(to_display(rows), ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=0.5)
+    return framed.transpose(0, 2, 1, 3).reshape(r * (SIDE + 2), c * (SIDE + 2))
+
+
+def _mosaic_figure(rows: np.ndarray, figsize: tuple[float, float]) -> tuple[plt.Figure, plt.Axes, object]:
+    """One axes showing `mosaic(rows)`, each row labelled with its digit (for grids saved during training)."""
+    fig, ax = plt.subplots(figsize=figsize)
+    shown = ax.imshow(mosaic(rows), cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([])
+    digits = range(len(rows))
+    ax.set_yticks([d * (SIDE + 2) + SIDE // 2 + 1 for d in digits], labels=[str(d) for d in digits])
+    ax.set_ylabel("digit asked for")
+    return fig, ax, shown
+
+
 def save_grid(rows: np.ndarray, path: str | Path, title: str = "") -> None:
-    """Save `plot_rows(rows)` as a PNG and close the figure."""
-    fig = plot_rows(rows, title=title)
-    fig.savefig(path, dpi=80)
+    """Save rows of images (r, c, 28, 28) as one PNG picture, each row labelled with its digit.
+
+    One picture in one axes, not `plot_rows`' axes per image: a training run saves a grid every
+    `every` iterations, and 80 axes took matplotlib 2-5 s of CPU each time (0.2 s this way).
+    """
+    r, c = rows.shape[:2]
+    fig, ax, _ = _mosaic_figure(rows, (c * 0.8, r * 0.8 + 0.5))
+    ax.set_title(title)
+    fig.savefig(path, dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -66,12 +90,7 @@ def progress_animation(
     """An animation of sample grids over training (from `TrainingRun.frames`)."""
     first = frames[0][1]
     r, c = first.shape[:2]
-    mosaic = lambda rows: to_display(rows).transpose(0, 2, 1, 3).reshape(r * SIDE, c * SIDE)  # noqa: E731
-    fig, ax = plt.subplots(figsize=(c * 0.6, r * 0.6 + 0.4))
-    shown = ax.imshow(mosaic(first), cmap="gray", vmin=0, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks(np.arange(r) * SIDE + SIDE // 2, labels=[str(d) for d in range(r)])
-    ax.set_ylabel("digit asked for")
+    fig, ax, shown = _mosaic_figure(first, (c * 0.6, r * 0.6 + 0.4))
 
     def draw(i):
         step, rows = frames[i]

@@ -36,3 +36,24 @@ def test_png_strip_round_trip():
     png = figures.to_png(images)
     assert png.startswith(b"\x89PNG")
     np.testing.assert_allclose(figures.from_png(png, 3), images, atol=1 / 255 + 1e-6)  # 8-bit grey levels
+
+
+def test_mosaic_puts_image_j_of_row_d_in_block_d_j_framed_in_grey():
+    rows = np.random.default_rng(0).uniform(-1, 1, (10, 3, 28, 28)).astype("float32")
+    picture = figures.mosaic(rows)
+    assert picture.shape == (10 * 30, 3 * 30)
+    block = picture[4 * 30 : 5 * 30, 2 * 30 : 3 * 30]
+    np.testing.assert_allclose(block[1:-1, 1:-1], data.to_display(rows[4, 2]))
+    assert np.all(block[0] == 0.5) and np.all(block[:, -1] == 0.5)
+
+
+def test_save_grid_shows_the_mosaic_with_a_labelled_row_per_digit(generator, tmp_path, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(figures.plt, "close", drawn.append)  # keep the figure to look at
+    rows = sampling.digit_rows(generator, n=4, seed=0)
+    figures.save_grid(rows, tmp_path / "grid.png", "Iteration 100")
+    assert (tmp_path / "grid.png").read_bytes().startswith(b"\x89PNG")
+    (ax,) = drawn[0].axes
+    assert ax.get_title() == "Iteration 100"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(d) for d in range(10)]
+    np.testing.assert_allclose(ax.images[0].get_array(), figures.mosaic(rows))
