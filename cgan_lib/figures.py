@@ -55,13 +55,16 @@ def image_grid(generator: keras.Model, *, n: int = 8, seed: int = 0, title: str 
 
 def mosaic(rows: np.ndarray) -> np.ndarray:
     """Rows of images (r, c, 28, 28) as one picture in [0, 1], each image framed by a grey pixel."""
+    rows = np.asarray(rows)
+    if rows.ndim != 4 or rows.shape[2:] != IMAGE_SHAPE[:2]:
+        raise ValueError(f"rows of images must have shape (rows, columns, 28, 28); got {rows.shape}")
     r, c = rows.shape[:2]
     framed = np.pad(to_display(rows), ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=0.5)
     return framed.transpose(0, 2, 1, 3).reshape(r * (SIDE + 2), c * (SIDE + 2))
 
 
 def _mosaic_figure(rows: np.ndarray, figsize: tuple[float, float]) -> tuple[plt.Figure, plt.Axes, object]:
-    """One axes showing `mosaic(rows)`, each row labelled with its digit (for grids saved during training)."""
+    """One axes showing `mosaic(rows)`, each row labelled with its digit (saved grids, the animation)."""
     fig, ax = plt.subplots(figsize=figsize)
     shown = ax.imshow(mosaic(rows), cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([])

@@ -45,6 +45,8 @@ def test_mosaic_puts_image_j_of_row_d_in_block_d_j_framed_in_grey():
     block = picture[4 * 30 : 5 * 30, 2 * 30 : 3 * 30]
     np.testing.assert_allclose(block[1:-1, 1:-1], data.to_display(rows[4, 2]))
     assert np.all(block[0] == 0.5) and np.all(block[:, -1] == 0.5)
+    with pytest.raises(ValueError, match=r"\(rows, columns, 28, 28\); got \(30, 28, 28\)"):
+        figures.mosaic(rows.reshape(30, 28, 28))
 
 
 def test_save_grid_shows_the_mosaic_with_a_labelled_row_per_digit(generator, tmp_path, monkeypatch):
