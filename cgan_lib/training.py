@@ -6,6 +6,7 @@ Words: an *iteration* is one pass of the tutorial's loop (D on reals, D on fakes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -21,18 +22,21 @@ from cgan_lib import storage
 from cgan_lib.callbacks import LOGGED, Checkpoint, SampleGrid, TrainingProgress, current_iteration
 from cgan_lib.checks import check_choice, check_positive
 from cgan_lib.data import load_mnist, resolve_data
-from cgan_lib.models import adam, build_discriminator, build_generator, latent_dim_of, num_classes_of
+from cgan_lib.models import (
+    Dropout,
+    adam,
+    build_discriminator,
+    build_generator,
+    latent_dim_of,
+    num_classes_of,
+    stateless_seed,
+)
 from cgan_lib.tutorial_loop import TutorialLoop
 
 CHECKPOINT = "checkpoint.weights.h5"
 RUN_CONFIG = "run.json"
 GENERATOR = "generator.weights.h5"
 LOOPS = ("library", "tutorial")
-
-
-def philox_seed(seed_generator: keras.random.SeedGenerator) -> tf.Tensor:
-    """The next seed of `seed_generator`, exactly as Keras' TensorFlow backend casts it for a draw."""
-    return tf.cast(tf.math.floormod(seed_generator.next(), 2**31 - 2), "int32")
 
 
 class ConditionalGAN(keras.Model):
@@ -88,7 +92,7 @@ class ConditionalGAN(keras.Model):
     # TensorFlow's default, "auto_select", is Philox here too, so the numbers are the same, but named,
     # XLA derives the Philox key once instead of inside the loop over every number (`cgan bench`).
     def _randint(self, shape, maxval):
-        seed = philox_seed(self.seed_generator)
+        seed = stateless_seed(self.seed_generator)
         return tf.random.stateless_uniform(shape, seed, 0, maxval, dtype="int32", alg="philox")
 
     def _random_labels(self):
@@ -99,7 +103,7 @@ class ConditionalGAN(keras.Model):
         return ops.take(self.images, index, axis=0), ops.take(self.labels, index, axis=0)
 
     def _noise(self):
-        seed = philox_seed(self.seed_generator)
+        seed = stateless_seed(self.seed_generator)
         return tf.random.stateless_normal((self.batch_size, self.latent_dim), seed, alg="philox")
 
     def _train_discriminator(self, images, labels, target: float):
@@ -138,10 +142,25 @@ class ConditionalGAN(keras.Model):
 
     def train_step(self, data):
         """`data` is how many iterations this call runs (the batches are drawn in train_iteration)."""
-        latest = ops.fori_loop(
-            0, ops.cast(data, "int32"), lambda i, latest: self.train_iteration(), (0.0,) * len(LOGGED)
-        )
+        with _dropout_drawn_with("threefry" if self.jit_compile else "auto_select", self.discriminator):
+            latest = ops.fori_loop(
+                0, ops.cast(data, "int32"), lambda i, latest: self.train_iteration(), (0.0,) * len(LOGGED)
+            )
         return dict(zip(LOGGED, latest, strict=True))  # the latest iteration's, as the tutorial prints
+
+
+@contextlib.contextmanager
+def _dropout_drawn_with(algorithm: str, model: keras.Model):
+    """While the step is traced, `model`'s Dropout layers draw with `algorithm` (see models.Dropout):
+    ThreeFry is faster under XLA and runs only there; D called anywhere else draws as Keras does."""
+    dropouts = [layer for layer in model._flatten_layers() if isinstance(layer, Dropout)]
+    for layer in dropouts:
+        layer.algorithm = algorithm
+    try:
+        yield
+    finally:
+        for layer in dropouts:
+            layer.algorithm = Dropout.algorithm
 
 
 def iteration_counts(iterations: int, per_call: int) -> tf.data.Dataset:

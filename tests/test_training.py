@@ -78,6 +78,25 @@ def test_periodic_callbacks_refuse_a_bad_period(every, tmp_path):
         Checkpoint(tmp_path / "c.weights.h5", every)
 
 
+def test_compiled_step_draws_dropout_with_threefry_and_leaves_keras_default(monkeypatch):
+    seen, call = [], models.Dropout.call
+
+    def spy(self, inputs, training=False):
+        seen.append(self.algorithm)
+        return call(self, inputs, training)
+
+    monkeypatch.setattr(models.Dropout, "call", spy)
+    x, y = data.load_mnist("bundled", "test", verbose=False)
+    for jit, algorithm in ((True, "threefry"), (False, "auto_select")):
+        gan = training.ConditionalGAN(models.build_generator(), models.build_discriminator(), x, y)
+        gan.compile(jit_compile=jit)
+        seen.clear()
+        gan.fit(training.iteration_counts(2, 2), verbose=0)
+        assert len(seen) >= 2 and set(seen) == {algorithm}  # XLA's step draws with ThreeFry
+        dropouts = [d for d in gan.discriminator._flatten_layers() if isinstance(d, models.Dropout)]
+        assert [layer.algorithm for layer in dropouts] == ["auto_select"] * 2  # D called elsewhere: Keras'
+
+
 def test_generator_step_leaves_discriminator_untouched():
     x, y = data.load_mnist("bundled", "test", verbose=False)
     gan = training.ConditionalGAN(models.build_generator(), models.build_discriminator(), x, y)
