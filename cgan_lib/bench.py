@@ -232,8 +232,9 @@ def run_benchmark(
         variants["library: train_step, XLA"] = _library(images, labels, batch_size, jit=True, per_call=1)
         variants[LIBRARY] = _library(images, labels, batch_size, jit=True, per_call=10)
         if batch_size == 32:
-            keras_layers = _library(images, labels, 32, jit=True, per_call=10, gan_class=KerasLayersGAN)
-            variants[KERAS_LAYERS] = keras_layers
+            variants[KERAS_LAYERS] = _library(
+                images, labels, 32, jit=True, per_call=10, gan_class=KerasLayersGAN
+            )
         speeds = {name: [] for name in variants}
         parts = {"products": _products(batch_size), "adam": _adam_traffic()}
         part_seconds = {name: [] for name in parts}

@@ -32,8 +32,9 @@ def _stored(x: tf.Tensor) -> tf.Tensor:
 def _product(x: tf.Tensor, kernel: tf.Tensor):
     """x @ kernel, with the gradient for x computed as (kernel @ g^T)^T instead of g @ kernel^T.
 
-    The same numbers, but XLA:CPU gives YNNPACK only products whose right operand is stored row by
-    row along the summed axis; g @ kernel^T is not, and falls back to a slower kernel (README, Speed).
+    The same gradient up to rounding (summed in another order), but XLA:CPU gives YNNPACK only
+    products whose right operand is stored row by row along the summed axis; g @ kernel^T is not,
+    and falls back to a slower kernel (README, Speed).
     """
 
     def gradient(g):
@@ -48,7 +49,8 @@ class Dense(layers.Dense):
     """`keras.layers.Dense`, same weights and outputs; its backward pass written for XLA:CPU (`_product`)."""
 
     def call(self, inputs, training=None):
-        return self.activation(_product(inputs, tf.convert_to_tensor(self.kernel)) + self.bias)
+        x = _product(inputs, tf.convert_to_tensor(self.kernel))
+        return self.activation(x if self.bias is None else x + self.bias)
 
 
 @keras.saving.register_keras_serializable(package="cgan_lib")
@@ -65,7 +67,9 @@ class Dropout(layers.Dropout):
         if not training or self.rate == 0:
             return inputs
         seed = stateless_seed(self.seed_generator)
-        return tf.nn.experimental.stateless_dropout(inputs, self.rate, seed=seed, rng_alg=self.algorithm)
+        return tf.nn.experimental.stateless_dropout(
+            inputs, self.rate, noise_shape=self.noise_shape, seed=seed, rng_alg=self.algorithm
+        )
 
 
 def _condition(features, label_vector, conditioning: str):

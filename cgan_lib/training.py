@@ -142,7 +142,7 @@ class ConditionalGAN(keras.Model):
 
     def train_step(self, data):
         """`data` is how many iterations this call runs (the batches are drawn in train_iteration)."""
-        with _dropout_drawn_with("threefry" if self.jit_compile else "auto_select", self.discriminator):
+        with _dropout_drawn_with("threefry" if self.jit_compile else Dropout.algorithm, self.discriminator):
             latest = ops.fori_loop(
                 0, ops.cast(data, "int32"), lambda i, latest: self.train_iteration(), (0.0,) * len(LOGGED)
             )

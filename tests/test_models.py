@@ -34,27 +34,24 @@ def test_discriminator_layers_in_the_tutorial_order():
     assert layers[-1].activation is keras.activations.sigmoid
 
 
-def _dense_pair(units=64, activation="tanh"):
-    """models.Dense and keras.layers.Dense with the same weights."""
-    ours, theirs = (kind(units, activation=activation) for kind in (models.Dense, keras.layers.Dense))
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_dense_gives_keras_outputs_and_gradients(jit, use_bias):
+    import tensorflow as tf
+
+    kinds = (models.Dense, keras.layers.Dense)
+    ours, theirs = (kind(64, activation="tanh", use_bias=use_bias) for kind in kinds)
     for layer in (ours, theirs):
         layer.build((None, 48))
     theirs.set_weights(ours.get_weights())
-    return ours, theirs
-
-
-@pytest.mark.parametrize("jit", [False, True])
-def test_dense_gives_keras_outputs_and_gradients(jit):
-    import tensorflow as tf
-
-    ours, theirs = _dense_pair()
     x = tf.constant(np.random.default_rng(0).normal(size=(32, 48)), tf.float32)
 
     def outputs_and_gradients(layer):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            loss = tf.reduce_sum(layer(x) ** 2)
-        return [layer(x), *tape.gradient(loss, [x, *layer.trainable_weights])]
+            y = layer(x)
+            loss = tf.reduce_sum(y**2)
+        return [y, *tape.gradient(loss, [x, *layer.trainable_weights])]
 
     run = tf.function(outputs_and_gradients, jit_compile=True) if jit else outputs_and_gradients
     for a, b in zip(run(ours), run(theirs), strict=True):
@@ -68,6 +65,10 @@ def test_dropout_draws_keras_masks_by_default_and_threefry_under_xla():
     ours, theirs = models.Dropout(0.4, seed=3), keras.layers.Dropout(0.4, seed=3)
     assert np.array_equal(ours(x, training=True), theirs(x, training=True))  # TensorFlow's default
     assert np.array_equal(ours(x), x)  # inference: nothing dropped
+    kinds = (models.Dropout, keras.layers.Dropout)
+    rows, keras_rows = (kind(0.4, noise_shape=(64, 1), seed=3) for kind in kinds)
+    assert np.array_equal(rows(x, training=True), keras_rows(x, training=True))  # noise_shape as Keras'
+    assert not np.ptp(rows(x, training=True).numpy(), axis=1).any()  # whole rows kept or dropped
 
     def threefry_masks(seed):
         layer = models.Dropout(0.4, seed=seed)
