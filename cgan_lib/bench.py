@@ -135,13 +135,21 @@ def _product_loop(m: int, k: int, n: int) -> tuple[Callable[[], object], int]:
     rng = np.random.default_rng(0)
     a, b = (tf.constant(rng.normal(size=s), tf.float32) for s in ((m, k), (k, n)))
     repeats = int(np.clip(500e6 // (2 * m * k * n), 50, 5_000))
+    small_first = m <= n
 
     def product(i, _):
-        return ops.matmul(a + ops.cast(i, "float32"), b)
+        offset = ops.cast(i, "float32")
+        return ops.matmul(a + offset, b) if small_first else ops.matmul(a, b + offset)
 
     run = tf.function(lambda: ops.fori_loop(0, repeats, product, tf.zeros((m, n))), jit_compile=True)
     run()
     return run, repeats
+
+
+def product_seconds(run: Callable[[], object], repeats: int, seconds: float) -> float:
+    """Seconds per product of a `_product_loop`, timed for about `seconds`."""
+    run()  # untimed: the first call after another program is slower
+    return 1 / (repeats * _time(lambda: run() is not None, seconds))
 
 
 def product_counts(batch_size: int) -> dict[tuple[int, int, int], int]:
@@ -163,13 +171,9 @@ def _products(batch_size: int) -> Callable[[float], float]:
     """
     loops = {shape: (*_product_loop(*shape), times) for shape, times in product_counts(batch_size).items()}
 
-    def seconds_of(run: Callable[[], object], repeats: int, seconds: float) -> float:
-        run()  # untimed: the first call after another program is slower
-        return 1 / (repeats * _time(lambda: run() is not None, seconds))
-
     def measure(seconds: float) -> float:
         share = seconds / len(loops)
-        return sum(times * seconds_of(run, repeats, share) for run, repeats, times in loops.values())
+        return sum(times * product_seconds(run, repeats, share) for run, repeats, times in loops.values())
 
     return measure
 

@@ -39,6 +39,14 @@ GENERATOR = "generator.weights.h5"
 LOOPS = ("library", "tutorial")
 
 
+def apply_gradients(optimizer: keras.optimizers.Optimizer, gradients: list, weights: list) -> None:
+    """One optimizer step, with every gradient dense. An embedding's gradient comes as one row per
+    example, and Keras 3's Adam squares such a gradient row by row: a label drawn k times in a batch
+    would add the sum of k squares to Adam's second moment instead of the square of their sum."""
+    dense = [tf.convert_to_tensor(g) for g in gradients]
+    optimizer.apply_gradients(zip(dense, weights, strict=True))
+
+
 class ConditionalGAN(keras.Model):
     """G and D trained together. One `train_iteration` is one iteration of the tutorial's loop:
 
@@ -112,7 +120,7 @@ class ConditionalGAN(keras.Model):
             p_real = self.discriminator([images, labels], training=True)
             loss = self.bce(ops.full_like(p_real, target), p_real)
         weights = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        apply_gradients(self.d_optimizer, tape.gradient(loss, weights), weights)
         return loss, ops.mean(p_real)
 
     def _train_generator(self, z, labels):
@@ -121,7 +129,7 @@ class ConditionalGAN(keras.Model):
             p_real = self.discriminator([fake_images, labels], training=True)
             loss = self.bce(ops.ones_like(p_real), p_real)  # G wants D to say "real"
         weights = self.generator.trainable_variables  # only G moves; D is left untouched
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        apply_gradients(self.g_optimizer, tape.gradient(loss, weights), weights)
         return loss
 
     def train_iteration(self):

@@ -1,5 +1,8 @@
 """The benchmark: its arithmetic, and one short real run of every variant in turn."""
 
+import numpy as np
+import pytest
+
 from cgan_lib import bench
 
 G_DENSE = [(100, 256), (256, 512), (512, 1024), (1024, 784)]
@@ -35,6 +38,17 @@ def test_roofline_charges_adams_least_traffic_at_the_bandwidth_of_xlas_three_pas
     matmul, adam = bench.roofline_seconds(0.008, 0.004)
     assert matmul == 0.008
     assert abs(adam - 0.004 * 7 / 10) < 1e-12  # 7 arrays' worth of the 10 the timed pass moved
+
+
+@pytest.mark.parametrize("m, k, n", [(3, 5, 7), (7, 5, 3)])
+def test_product_loop_offsets_the_smaller_operand_so_the_weight_like_one_stays_as_given(m, k, n):
+    run, repeats = bench._product_loop(m, k, n)
+    rng = np.random.default_rng(0)  # the loop's own operands
+    a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+    last = repeats - 1  # fori_loop returns the last turn's product
+    expected = (a + last) @ b if m <= n else a @ (b + last)
+    np.testing.assert_allclose(np.asarray(run()), expected, rtol=1e-4)
+    assert bench.product_seconds(run, repeats, 0.05) > 0
 
 
 def test_keras_layers_variant_runs_keras_own_dense_and_dropout_and_trains():

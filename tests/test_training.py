@@ -10,6 +10,7 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cgan_lib import data, models, sampling, training
 from cgan_lib.callbacks import Checkpoint, SampleGrid
@@ -95,6 +96,21 @@ def test_compiled_step_draws_dropout_with_threefry_and_leaves_keras_default(monk
         assert len(seen) >= 2 and set(seen) == {algorithm}  # XLA's step draws with ThreeFry
         dropouts = [d for d in gan.discriminator._flatten_layers() if isinstance(d, models.Dropout)]
         assert [layer.algorithm for layer in dropouts] == ["auto_select"] * 2  # D called elsewhere: Keras'
+
+
+def test_adams_second_moment_of_an_embedding_is_the_square_of_its_summed_gradient():
+    """Label 0 twice in the batch: its row's gradient is the sum of both examples' (1+3, 2+4)."""
+    embedding = keras.layers.Embedding(3, 2)
+    embedding.build((None,))
+    optimizer = models.adam()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(embedding(tf.constant([0, 0, 1])) * tf.constant([[1.0, 2], [3, 4], [5, 6]]))
+    gradients = tape.gradient(loss, embedding.trainable_variables)
+    assert isinstance(gradients[0], tf.IndexedSlices)  # what a training step gets from Keras
+    training.apply_gradients(optimizer, gradients, embedding.trainable_variables)
+    (velocity,) = (v for v in optimizer.variables if "velocity" in v.path)
+    summed = np.array([[4.0, 6], [5, 6], [0, 0]])
+    np.testing.assert_allclose(velocity.numpy(), (1 - optimizer.beta_2) * summed**2, rtol=1e-6)
 
 
 def test_generator_step_leaves_discriminator_untouched():
