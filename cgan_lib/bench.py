@@ -141,7 +141,10 @@ def _product_loop(m: int, k: int, n: int) -> tuple[Callable[[], object], int]:
         offset = ops.cast(i, "float32")
         return ops.matmul(a + offset, b) if small_first else ops.matmul(a, b + offset)
 
-    run = tf.function(lambda: ops.fori_loop(0, repeats, product, tf.zeros((m, n))), jit_compile=True)
+    # Traced here, not in a call: every shape's loop shares one Python function, and tracing it in
+    # calls makes TensorFlow warn about "excessive retracing" after the fifth shape.
+    loop = tf.function(lambda: ops.fori_loop(0, repeats, product, tf.zeros((m, n))), jit_compile=True)
+    run = loop.get_concrete_function()
     run()
     return run, repeats
 

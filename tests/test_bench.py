@@ -51,6 +51,13 @@ def test_product_loop_offsets_the_smaller_operand_so_the_weight_like_one_stays_a
     assert bench.product_seconds(run, repeats, 0.05) > 0
 
 
+def test_product_loops_of_every_shape_build_without_tensorflows_retracing_warning(caplog):
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for shape in list(bench.product_counts(32))[:7]:
+            bench._product_loop(*shape)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
 def test_keras_layers_variant_runs_keras_own_dense_and_dropout_and_trains():
     import keras
     import numpy as np
