@@ -92,7 +92,7 @@ class SampleGrid(EveryIterations):
     """Every `every` iterations, draw the same noise for each digit and keep the images.
 
     `frames` is a list of (iteration, images shaped (10, per_digit, 28, 28) in [-1, 1]); with
-    `out_dir`, each grid is also saved as a PNG (`figures.save_grid`, ~0.2 s). Fixed noise makes the
+    `out_dir`, each grid is also saved as a PNG (`figures.save_grid`, a few ms). Fixed noise makes the
     frames a movie of learning.
     """
 

@@ -1,4 +1,4 @@
-"""Pictures of generated digits: matplotlib figures, animations over training, PNG strips.
+"""Pictures of generated digits: matplotlib figures, animations over training, PNG grids and strips.
 
 Every function here takes images in the library's range [-1, 1] and converts them for display
 with `data.to_display` at the last moment.
@@ -15,7 +15,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from cgan_lib.checks import IMAGE_SHAPE, check_positive
 from cgan_lib.data import from_display, to_display
@@ -74,17 +74,24 @@ def _mosaic_figure(rows: np.ndarray, figsize: tuple[float, float]) -> tuple[plt.
     return fig, ax, shown
 
 
-def save_grid(rows: np.ndarray, path: str | Path, title: str = "") -> None:
-    """Save rows of images (r, c, 28, 28) as one PNG picture, each row labelled with its digit.
+def save_grid(rows: np.ndarray, path: str | Path, title: str = "", *, scale: int = 2) -> None:
+    """Save rows of images (r, c, 28, 28) as one PNG, `mosaic(rows)` with each pixel a scale x scale
+    block, each row labelled with its digit and the title above.
 
-    One picture in one axes, not `plot_rows`' axes per image: a training run saves a grid every
-    `every` iterations, and 80 axes took matplotlib 2-5 s of CPU each time (0.2 s this way).
+    Drawn with Pillow: a training run saves one every `every` iterations, and matplotlib took
+    ~0.1 s a grid (over 2 s with an axes per image) where Pillow takes a few ms (README, Speed).
     """
-    r, c = rows.shape[:2]
-    fig, ax, _ = _mosaic_figure(rows, (c * 0.8, r * 0.8 + 0.5))
-    ax.set_title(title)
-    fig.savefig(path, dpi=80, bbox_inches="tight")
-    plt.close(fig)
+    picture = np.kron(np.round(mosaic(rows) * 255).astype("uint8"), np.ones((scale, scale), "uint8"))
+    font = ImageFont.load_default(size=8 * scale)
+    left, top, margin = 12 * scale, (14 if title else 3) * scale, 3 * scale
+    canvas = Image.new("L", (left + picture.shape[1] + margin, top + picture.shape[0] + margin), 255)
+    canvas.paste(Image.fromarray(picture), (left, top))
+    draw = ImageDraw.Draw(canvas)
+    if title:
+        draw.text((left + picture.shape[1] / 2, top / 2), title, fill=0, font=font, anchor="mm")
+    for d in range(len(rows)):
+        draw.text((left / 2, top + (d + 0.5) * (SIDE + 2) * scale), str(d), fill=0, font=font, anchor="mm")
+    canvas.save(path, compress_level=1)
 
 
 def progress_animation(

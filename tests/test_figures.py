@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from cgan_lib import data, figures, models, sampling
 
@@ -49,13 +50,17 @@ def test_mosaic_puts_image_j_of_row_d_in_block_d_j_framed_in_grey():
         figures.mosaic(rows.reshape(30, 28, 28))
 
 
-def test_save_grid_shows_the_mosaic_with_a_labelled_row_per_digit(generator, tmp_path, monkeypatch):
-    drawn = []
-    monkeypatch.setattr(figures.plt, "close", drawn.append)  # keep the figure to look at
+def test_save_grid_shows_the_mosaic_with_a_labelled_row_per_digit(generator, tmp_path):
     rows = sampling.digit_rows(generator, n=4, seed=0)
-    figures.save_grid(rows, tmp_path / "grid.png", "Iteration 100")
-    assert (tmp_path / "grid.png").read_bytes().startswith(b"\x89PNG")
-    (ax,) = drawn[0].axes
-    assert ax.get_title() == "Iteration 100"
-    assert [t.get_text() for t in ax.get_yticklabels()] == [str(d) for d in range(10)]
-    np.testing.assert_allclose(ax.images[0].get_array(), figures.mosaic(rows))
+    figures.save_grid(rows, tmp_path / "grid.png", "Iteration 100", scale=2)
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    picture = np.kron(np.round(figures.mosaic(rows) * 255).astype("uint8"), np.ones((2, 2), "uint8"))
+    top, left = 28, 24  # the title strip and the label column at scale 2
+    np.testing.assert_array_equal(grid[top : top + picture.shape[0], left : left + picture.shape[1]], picture)
+    assert grid[:top].min() < 100, "no title drawn"
+    row = 30 * 2
+    labels = [grid[top + d * row : top + (d + 1) * row, :left] for d in range(10)]
+    assert all(label.min() < 100 for label in labels), "a row without its digit"
+    assert len({label.tobytes() for label in labels}) == 10, "two rows carry the same label"
+    figures.save_grid(rows, tmp_path / "untitled.png", scale=2)
+    assert np.asarray(Image.open(tmp_path / "untitled.png")).shape[0] == grid.shape[0] - 22
