@@ -74,6 +74,12 @@ def _mosaic_figure(rows: np.ndarray, figsize: tuple[float, float]) -> tuple[plt.
     return fig, ax, shown
 
 
+def _enlarged(pictures: np.ndarray, scale: int) -> np.ndarray:
+    """Pictures in [0, 1] as 8-bit grey, each pixel a scale x scale block (for PNGs a reader can see)."""
+    scale = check_positive("scale", scale)
+    return np.kron(np.round(pictures * 255).astype("uint8"), np.ones((scale, scale), "uint8"))
+
+
 def save_grid(rows: np.ndarray, path: str | Path, title: str = "", *, scale: int = 2) -> None:
     """Save rows of images (r, c, 28, 28) as one PNG, `mosaic(rows)` with each pixel a scale x scale
     block, each row labelled with its digit and the title above.
@@ -81,7 +87,7 @@ def save_grid(rows: np.ndarray, path: str | Path, title: str = "", *, scale: int
     Drawn with Pillow: a training run saves one every `every` iterations, and matplotlib took
     ~0.1 s a grid (over 2 s with an axes per image) where Pillow takes a few ms (README, Speed).
     """
-    picture = np.kron(np.round(mosaic(rows) * 255).astype("uint8"), np.ones((scale, scale), "uint8"))
+    picture = _enlarged(mosaic(rows), scale)
     font = ImageFont.load_default(size=8 * scale)
     left, top, margin = 12 * scale, (14 if title else 3) * scale, 3 * scale
     canvas = Image.new("L", (left + picture.shape[1] + margin, top + picture.shape[0] + margin), 255)
@@ -139,8 +145,8 @@ def to_png(images: np.ndarray, *, scale: int = SCALE) -> bytes:
     """A row of images (n, 28, 28) as one PNG strip, each pixel a scale x scale block (fast to write)."""
     pictures = to_display(images)
     n, h, w = pictures.shape
+    big = _enlarged(pictures, scale)
     strip = np.full((h * scale, n * (w * scale + GAP) - GAP), 128, dtype="uint8")
-    big = np.kron(np.round(pictures * 255).astype("uint8"), np.ones((scale, scale), dtype="uint8"))
     for i in range(n):
         left = i * (w * scale + GAP)
         strip[:, left : left + w * scale] = big[i]

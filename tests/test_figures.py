@@ -64,3 +64,13 @@ def test_save_grid_shows_the_mosaic_with_a_labelled_row_per_digit(generator, tmp
     assert len({label.tobytes() for label in labels}) == 10, "two rows carry the same label"
     figures.save_grid(rows, tmp_path / "untitled.png", scale=2)
     assert np.asarray(Image.open(tmp_path / "untitled.png")).shape[0] == grid.shape[0] - 22
+
+
+@pytest.mark.parametrize("scale", [0, -2, 1.5])
+def test_pngs_refuse_a_bad_scale(scale, tmp_path):
+    rows = np.zeros((10, 2, 28, 28), "float32")
+    with pytest.raises(ValueError, match=f"scale must be a positive integer; got {scale!r}"):
+        figures.save_grid(rows, tmp_path / "grid.png", scale=scale)
+    with pytest.raises(ValueError, match=f"scale must be a positive integer; got {scale!r}"):
+        figures.to_png(rows[0], scale=scale)
+    assert not (tmp_path / "grid.png").exists()
