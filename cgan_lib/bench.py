@@ -126,20 +126,24 @@ def _library(
     return lambda seconds: fit(max(2, round(speed[0] * seconds / per_call)))
 
 
-def _product_loop(m: int, k: int, n: int) -> tuple[Callable[[], object], int]:
+def _product_loop(m: int, k: int, n: int, transpose_left: bool = False) -> tuple[Callable[[], object], int]:
     """One compiled XLA loop of (m, k) @ (k, n) products, and how many it runs per call.
 
-    The small operand is offset by the loop counter, so that XLA can neither hoist the product out of
-    the loop nor merge repetitions; a call runs ~500 MFLOP, so that its overhead is a sliver.
+    With `transpose_left` the left operand is stored as (k, m), as a weight gradient's is (x^T @ g, x
+    stored batch first). The small operand is offset by the loop counter, so that XLA can neither hoist
+    the product out of the loop nor merge repetitions; a call runs ~500 MFLOP, so that its overhead is
+    a sliver.
     """
     rng = np.random.default_rng(0)
-    a, b = (tf.constant(rng.normal(size=s), tf.float32) for s in ((m, k), (k, n)))
+    left = (k, m) if transpose_left else (m, k)
+    a, b = (tf.constant(rng.normal(size=s), tf.float32) for s in (left, (k, n)))
     repeats = int(np.clip(500e6 // (2 * m * k * n), 50, 5_000))
     small_first = m <= n
 
     def product(i, _):
         offset = ops.cast(i, "float32")
-        return ops.matmul(a + offset, b) if small_first else ops.matmul(a, b + offset)
+        left, right = (a + offset, b) if small_first else (a, b + offset)
+        return tf.linalg.matmul(left, right, transpose_a=transpose_left)
 
     # Traced here, not in a call: every shape's loop shares one Python function, and tracing it in
     # calls makes TensorFlow warn about "excessive retracing" after the fifth shape.
@@ -155,6 +159,23 @@ def product_seconds(run: Callable[[], object], repeats: int, seconds: float) -> 
     return 1 / (repeats * _time(lambda: run() is not None, seconds))
 
 
+def product_layouts(m: int, k: int, n: int) -> list[tuple[int, int, int, bool]]:
+    """The four ways XLA can be handed the product C = A @ B of an (m, k) A and a (k, n) B, as
+    `_product_loop` arguments: A stored as is or transposed, and C itself or its transpose B^T @ A^T.
+
+    The loop uses three of them: forward products as they are, weight gradients with the left operand
+    transposed, input gradients as the transpose (`models.Dense`).
+    """
+    return [(*shape, transpose) for shape in ((m, k, n), (n, k, m)) for transpose in (False, True)]
+
+
+def fastest_product_loop(m: int, k: int, n: int, trial: float = 0.05) -> tuple[Callable[[], object], int]:
+    """The `_product_loop` of the fastest of `product_layouts`, each timed for about `trial` seconds:
+    a ceiling counts each product as fast as this machine does it, however its operands are stored."""
+    loops = [_product_loop(*layout) for layout in product_layouts(m, k, n)]
+    return min(loops, key=lambda loop: product_seconds(*loop, trial))
+
+
 def product_counts(batch_size: int) -> dict[tuple[int, int, int], int]:
     """How many products of each (m, k, n) shape one iteration runs (`matmul_shapes`, merged)."""
     counts: dict[tuple[int, int, int], int] = {}
@@ -166,13 +187,16 @@ def product_counts(batch_size: int) -> dict[tuple[int, int, int], int]:
 def _products(batch_size: int) -> Callable[[float], float]:
     """Seconds per iteration of XLA doing only one iteration's matrix products, one shape at a time.
 
-    Each shape is timed alone in its own loop and its time counted as often as an iteration runs it.
-    Two earlier versions measured too little speed: chaining every product through the mean of the
-    previous output serialized them and read each output again, and running all products in one XLA
-    loop let XLA start two at a time on two cores, slower than the training loop's own products on the
-    AMD EPYC machine (README, Speed). Either way the "ceiling" sat below the loop it bounds.
+    Each shape is timed alone in its own loop, in the fastest of its layouts (`fastest_product_loop`),
+    and its time counted as often as an iteration runs it. Two earlier versions measured too little
+    speed: chaining every product through the mean of the previous output serialized them and read each
+    output again, and running all products in one XLA loop let XLA start two at a time on two cores,
+    slower than the training loop's own products on the AMD EPYC machine. A third timed every product
+    with its operands as written, which charged the weight gradients up to 1.5x what the loop spends
+    on them (Intel Xeon). Each time the "ceiling" sat below the loop it bounds (README, Speed).
     """
-    loops = {shape: (*_product_loop(*shape), times) for shape, times in product_counts(batch_size).items()}
+    counts = product_counts(batch_size)
+    loops = {shape: (*fastest_product_loop(*shape), times) for shape, times in counts.items()}
 
     def measure(seconds: float) -> float:
         share = seconds / len(loops)

@@ -41,14 +41,39 @@ def test_roofline_charges_adams_least_traffic_at_the_bandwidth_of_xlas_three_pas
 
 
 @pytest.mark.parametrize("m, k, n", [(3, 5, 7), (7, 5, 3)])
-def test_product_loop_offsets_the_smaller_operand_so_the_weight_like_one_stays_as_given(m, k, n):
-    run, repeats = bench._product_loop(m, k, n)
+@pytest.mark.parametrize("transpose_left", [False, True])
+def test_product_loop_offsets_the_smaller_operand_so_the_weight_like_one_stays(m, k, n, transpose_left):
+    run, repeats = bench._product_loop(m, k, n, transpose_left)
     rng = np.random.default_rng(0)  # the loop's own operands
-    a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+    a, b = rng.normal(size=(k, m) if transpose_left else (m, k)), rng.normal(size=(k, n))
+    a = a.T if transpose_left else a  # stored transposed, multiplied as (m, k)
     last = repeats - 1  # fori_loop returns the last turn's product
     expected = (a + last) @ b if m <= n else a @ (b + last)
     np.testing.assert_allclose(np.asarray(run()), expected, rtol=1e-4)
     assert bench.product_seconds(run, repeats, 0.05) > 0
+
+
+def test_product_layouts_are_both_storages_of_the_left_operand_for_the_product_and_its_transpose():
+    assert bench.product_layouts(32, 512, 784) == [
+        (32, 512, 784, False),
+        (32, 512, 784, True),
+        (784, 512, 32, False),  # C^T = B^T A^T, as models.Dense computes input gradients
+        (784, 512, 32, True),
+    ]
+
+
+def test_fastest_product_loop_keeps_the_layout_that_timed_fastest(monkeypatch):
+    built = []
+
+    def fake_loop(m, k, n, transpose_left=False):
+        built.append((m, k, n, transpose_left))
+        return (lambda: None), len(built)  # "repeats" numbers the layouts in the order built
+
+    seconds = {1: 3.0, 2: 1.0, 3: 2.0, 4: 5.0}  # the second layout is the fastest
+    monkeypatch.setattr(bench, "_product_loop", fake_loop)
+    monkeypatch.setattr(bench, "product_seconds", lambda run, repeats, trial: seconds[repeats])
+    run, repeats = bench.fastest_product_loop(32, 512, 784)
+    assert built == bench.product_layouts(32, 512, 784) and repeats == 2
 
 
 def test_product_loops_of_every_shape_build_without_tensorflows_retracing_warning(caplog):
