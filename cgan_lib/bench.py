@@ -193,7 +193,7 @@ def _products(batch_size: int) -> Callable[[float], float]:
     output again, and running all products in one XLA loop let XLA start two at a time on two cores,
     slower than the training loop's own products on the AMD EPYC machine. A third timed every product
     with its operands as written, which charged the weight gradients up to 1.5x what the loop spends
-    on them (Intel Xeon). Each time the "ceiling" sat below the loop it bounds (README, Speed).
+    on them (Intel Xeon). Each time the "ceiling" sat below the loop it bounds (SPEED.md).
     """
     counts = product_counts(batch_size)
     loops = {shape: (*fastest_product_loop(*shape), times) for shape, times in counts.items()}
@@ -217,7 +217,7 @@ def _adam_traffic(repeats: int = 10) -> Callable[[float], float]:
 
     XLA runs it as three passes (`adam_measured_bytes`); `run_benchmark` takes the bandwidth from
     that and charges the least traffic, `adam_bytes`, at it. The arrays have the weights' own shapes:
-    one flat array per network ran at a third of the speed on the AMD EPYC machine (README, Speed).
+    one flat array per network ran at a third of the speed on the AMD EPYC machine (SPEED.md).
     """
     rng = np.random.default_rng(0)
     d, g = ([w.shape for w in build().trainable_weights] for build in (build_discriminator, build_generator))

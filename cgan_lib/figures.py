@@ -85,7 +85,7 @@ def save_grid(rows: np.ndarray, path: str | Path, title: str = "", *, scale: int
     block, each row labelled with its digit and the title above.
 
     Drawn with Pillow: a training run saves one every `every` iterations, and matplotlib took
-    ~0.1 s a grid (over 2 s with an axes per image) where Pillow takes a few ms (README, Speed).
+    ~0.1 s a grid (over 2 s with an axes per image) where Pillow takes a few ms (SPEED.md).
     """
     picture = _enlarged(mosaic(rows), scale)
     font = ImageFont.load_default(size=8 * scale)

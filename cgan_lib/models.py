@@ -34,7 +34,7 @@ def _product(x: tf.Tensor, kernel: tf.Tensor):
 
     The same gradient up to rounding (summed in another order), but XLA:CPU gives YNNPACK only
     products whose right operand is stored row by row along the summed axis; g @ kernel^T is not,
-    and falls back to a slower kernel (README, Speed).
+    and falls back to a slower kernel (SPEED.md).
     """
 
     def gradient(g):
@@ -58,7 +58,7 @@ class Dropout(layers.Dropout):
     """`keras.layers.Dropout` that can draw its masks with another stateless algorithm.
 
     `ConditionalGAN.train_step` names "threefry" when XLA compiles it: XLA:CPU draws ThreeFry numbers
-    3.5x as fast as Philox, TensorFlow's default, which alone runs outside XLA (README, Speed).
+    3.5x as fast as Philox, TensorFlow's default, which alone runs outside XLA (SPEED.md).
     """
 
     algorithm = "auto_select"  # TensorFlow's default, as Keras draws
