@@ -192,8 +192,9 @@ def _products(batch_size: int) -> Callable[[float], float]:
     speed: chaining every product through the mean of the previous output serialized them and read each
     output again, and running all products in one XLA loop let XLA start two at a time on two cores,
     slower than the training loop's own products on the AMD EPYC machine. A third timed every product
-    with its operands as written, which charged the weight gradients up to 1.5x what the loop spends
-    on them (Intel Xeon). Each time the "ceiling" sat below the loop it bounds (SPEED.md).
+    with its operands as written, which charged the weight gradients up to 1.6x what the loop spends
+    on them (Intel Xeon). Each time the "ceiling", or a part of it, sat below the loop it bounds
+    (SPEED.md).
     """
     counts = product_counts(batch_size)
     loops = {shape: (*fastest_product_loop(*shape), times) for shape, times in counts.items()}
