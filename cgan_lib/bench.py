@@ -135,8 +135,8 @@ def _product_loop(m: int, k: int, n: int, transpose_left: bool = False) -> tuple
     a sliver.
     """
     rng = np.random.default_rng(0)
-    left = (k, m) if transpose_left else (m, k)
-    a, b = (tf.constant(rng.normal(size=s), tf.float32) for s in (left, (k, n)))
+    a_shape = (k, m) if transpose_left else (m, k)
+    a, b = (tf.constant(rng.normal(size=s), tf.float32) for s in (a_shape, (k, n)))
     repeats = int(np.clip(500e6 // (2 * m * k * n), 50, 5_000))
     small_first = m <= n
 
@@ -166,13 +166,15 @@ def product_layouts(m: int, k: int, n: int) -> list[tuple[int, int, int, bool]]:
     The loop uses three of them: forward products as they are, weight gradients with the left operand
     transposed, input gradients as the transpose (`models.Dense`).
     """
+    m, k, n = (check_positive(name, size) for name, size in (("m", m), ("k", k), ("n", n)))
     return [(*shape, transpose) for shape in ((m, k, n), (n, k, m)) for transpose in (False, True)]
 
 
 def fastest_product_loop(m: int, k: int, n: int, trial: float = 0.05) -> tuple[Callable[[], object], int]:
     """The `_product_loop` of the fastest of `product_layouts`, each timed for about `trial` seconds:
     a ceiling counts each product as fast as this machine does it, however its operands are stored."""
-    loops = [_product_loop(*layout) for layout in product_layouts(m, k, n)]
+    layouts, trial = product_layouts(m, k, n), check_positive_number("trial", trial)
+    loops = [_product_loop(*layout) for layout in layouts]
     return min(loops, key=lambda loop: product_seconds(*loop, trial))
 
 

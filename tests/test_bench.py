@@ -62,6 +62,18 @@ def test_product_layouts_are_both_storages_of_the_left_operand_for_the_product_a
     ]
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((0, 512, 784), "m must be a positive integer; got 0"),
+        ((32, 512, 784, -1.0), "trial must be a positive number; got -1.0"),
+    ],
+)
+def test_fastest_product_loop_refuses_bad_sizes_and_trial_times_in_one_line(args, message):
+    with pytest.raises(ValueError, match=message):
+        bench.fastest_product_loop(*args)
+
+
 def test_fastest_product_loop_keeps_the_layout_that_timed_fastest(monkeypatch):
     built = []
 
