@@ -7,6 +7,7 @@ each reports its median round: a slow minute slows every variant alike.
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import time
 import types
@@ -258,6 +259,8 @@ def run_benchmark(
     if quick:
         seconds, rounds = 2.0, 2
     images, labels = load_mnist("auto")
+    flags = os.environ.get("XLA_FLAGS") or "none"
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}; XLA flags: {flags}")
     results: dict[str, float] = {}
     for batch_size in batch_sizes:
         variants = {TUTORIAL: _tutorial(images, labels, batch_size)}

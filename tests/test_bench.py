@@ -1,5 +1,7 @@
 """The benchmark: its arithmetic, and one short real run of every variant in turn."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -126,3 +128,4 @@ def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     out = capsys.readouterr().out
     assert "vs tutorial" in out and "1.0x" in out and "roofline:" in out and "20,000 iterations" in out
     assert "94 MB" in out and "GB/s" in out
+    assert f"XLA flags: {os.environ['XLA_FLAGS']}" in out  # what the loop ran with (cgan_lib's flag here)
