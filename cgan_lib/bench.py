@@ -248,6 +248,13 @@ def roofline_seconds(matmul: float, adam_pass: float) -> tuple[float, float]:
     return matmul, adam_pass * adam_bytes() / adam_measured_bytes()
 
 
+def round_shares(loop_speeds: list[float], matmul: list[float], adam_pass: list[float]) -> list[float]:
+    """The loop's share of the roofline in each round, from that round's loop speed and parts: how far
+    one round's share moves shows how much a single run's median can be trusted."""
+    rounds = zip(loop_speeds, matmul, adam_pass, strict=True)
+    return [speed * sum(roofline_seconds(m, a)) for speed, m, a in rounds]
+
+
 def run_benchmark(
     seconds: float = 20.0, *, rounds: int = 5, batch_sizes: tuple[int, ...] = (32, 256), quick: bool = False
 ) -> dict[str, float]:
@@ -299,6 +306,8 @@ def run_benchmark(
             f"at {traffic / adam / 1e9:.0f} GB/s = {roofline:.1f} it/s; the library's loop reaches "
             f"{results[f'{LIBRARY} @ {batch_size}'] / roofline:.0%} of it"
         )
+        shares = round_shares(speeds[LIBRARY], part_seconds["products"], part_seconds["adam"])
+        print(f"(the same from each round's own loop and parts: {min(shares):.0%} to {max(shares):.0%})")
         if batch_size == 32:
             print(
                 f"20,000 iterations: library {20_000 / results[f'{LIBRARY} @ 32'] / 60:.1f} min, tutorial "

@@ -118,6 +118,14 @@ def test_keras_layers_variant_runs_keras_own_dense_and_dropout_and_trains():
     assert not np.array_equal(before, gan.generator.weights[1].numpy())  # it trained
 
 
+def test_round_shares_pair_each_rounds_loop_with_that_rounds_roofline():
+    adam = 0.004 * bench.adam_bytes() / bench.adam_measured_bytes()  # least traffic at the pass's rate
+    shares = bench.round_shares([100.0, 50.0], [0.006, 0.012], [0.004, 0.004])
+    assert shares == pytest.approx([100 * (0.006 + adam), 50 * (0.012 + adam)])
+    with pytest.raises(ValueError):  # a round without its parts is not a round
+        bench.round_shares([100.0], [0.006, 0.012], [0.004])
+
+
 def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     results = bench.run_benchmark(seconds=1.0, rounds=2, batch_sizes=(32,))
     variants = ("library: train_step, no XLA", "library: train_step, XLA", bench.LIBRARY, bench.KERAS_LAYERS)
@@ -127,5 +135,5 @@ def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     assert all(speed > 0 for speed in results.values())
     out = capsys.readouterr().out
     assert "vs tutorial" in out and "1.0x" in out and "roofline:" in out and "20,000 iterations" in out
-    assert "94 MB" in out and "GB/s" in out
+    assert "94 MB" in out and "GB/s" in out and "each round's own loop and parts" in out
     assert f"XLA flags: {os.environ['XLA_FLAGS']}" in out  # what the loop ran with (cgan_lib's flag here)
