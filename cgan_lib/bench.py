@@ -1,7 +1,9 @@
 """`cgan bench`: the tutorial loop and the library loop side by side: one process, same data and model.
 
 Machines drift (other tenants, clock changes), so the variants take turns for several rounds and
-each reports its median round: a slow minute slows every variant alike.
+each reports its median round: a slow minute slows every variant alike. The loop's share of the
+roofline is taken from pairs, the loop timed right before the roofline's parts: within a pair the
+machine's speed has had no time to move, and the median pair's share repeats from run to run.
 """
 
 from __future__ import annotations
@@ -248,11 +250,28 @@ def roofline_seconds(matmul: float, adam_pass: float) -> tuple[float, float]:
     return matmul, adam_pass * adam_bytes() / adam_measured_bytes()
 
 
-def round_shares(loop_speeds: list[float], matmul: list[float], adam_pass: list[float]) -> list[float]:
-    """The loop's share of the roofline in each round, from that round's loop speed and parts: how far
-    one round's share moves shows how much a single run's median can be trusted."""
-    rounds = zip(loop_speeds, matmul, adam_pass, strict=True)
-    return [speed * sum(roofline_seconds(m, a)) for speed, m, a in rounds]
+def pair_shares(loop_speeds: list[float], matmul: list[float], adam_pass: list[float]) -> list[float]:
+    """The loop's share of the roofline in each pair: one timing of the loop and the parts timed right
+    after it. A pair's loop and parts see the same minute of a machine whose speed drifts."""
+    pairs = zip(loop_speeds, matmul, adam_pass, strict=True)
+    return [speed * sum(roofline_seconds(m, a)) for speed, m, a in pairs]
+
+
+def time_in_pairs(
+    loop: Callable[[float], float],
+    products: Callable[[float], float],
+    adam: Callable[[float], float],
+    pairs: int,
+    seconds: float,
+) -> tuple[list[float], list[float], list[float]]:
+    """The loop's it/s, the products' and Adam's seconds, `pairs` times in turns: the loop for `seconds`,
+    then the products for as long and Adam for a quarter of it (it is short and steady)."""
+    loop_speeds, matmul, adam_pass = [], [], []
+    for _ in range(pairs):
+        loop_speeds.append(loop(seconds))
+        matmul.append(products(seconds))
+        adam_pass.append(adam(seconds / 4))
+    return loop_speeds, matmul, adam_pass
 
 
 def run_benchmark(
@@ -280,16 +299,15 @@ def run_benchmark(
                 images, labels, 32, jit=True, per_call=10, gan_class=KerasLayersGAN
             )
         speeds = {name: [] for name in variants}
-        parts = {"products": _products(batch_size), "adam": _adam_traffic()}
-        part_seconds = {name: [] for name in parts}
         for _ in range(rounds):
             for name, measure in variants.items():
                 speeds[name].append(measure(seconds / rounds))
-            for name, measure in parts.items():
-                part_seconds[name].append(measure(seconds / rounds / 4))
+        pair_seconds = seconds / rounds / 4
+        parts = _products(batch_size), _adam_traffic()
+        paired = time_in_pairs(variants[LIBRARY], *parts, pairs=3 * rounds, seconds=pair_seconds)
 
         flops, traffic = flops_per_iteration(batch_size), adam_bytes()
-        matmul, adam = roofline_seconds(*(statistics.median(part_seconds[name]) for name in parts))
+        matmul, adam = roofline_seconds(*map(statistics.median, paired[1:]))
         print(f"\nbatch {batch_size}: {flops / 1e6:,.0f} MFLOP per iteration (dense layers); {rounds} rounds")
         print(ROW.format("iterations/s", "median", "(min-max)", "samples/s", "GFLOP/s", "vs tutorial"))
         base = statistics.median(speeds[TUTORIAL])
@@ -303,11 +321,16 @@ def run_benchmark(
         print(
             f"roofline: matrix products alone (forward and backward shapes) {matmul * 1e3:.2f} ms "
             f"at {flops / matmul / 1e9:.0f} GFLOP/s + Adam ({traffic / 1e6:.0f} MB) {adam * 1e3:.2f} ms "
-            f"at {traffic / adam / 1e9:.0f} GB/s = {roofline:.1f} it/s; the library's loop reaches "
-            f"{results[f'{LIBRARY} @ {batch_size}'] / roofline:.0%} of it"
+            f"at {traffic / adam / 1e9:.0f} GB/s = {roofline:.1f} it/s"
         )
-        shares = round_shares(speeds[LIBRARY], part_seconds["products"], part_seconds["adam"])
-        print(f"(the same from each round's own loop and parts: {min(shares):.0%} to {max(shares):.0%})")
+        shares = pair_shares(*paired)
+        low, _, high = statistics.quantiles(shares, n=4)
+        print(
+            f"the library's loop reaches {statistics.median(shares):.0%} of it: the median of {len(shares)} "
+            f"pairs, each the loop for {pair_seconds:.2g} s ({statistics.median(paired[0]):.1f} it/s) "
+            f"and the parts right after it (half of the pairs {low:.0%} to {high:.0%}, "
+            f"all {min(shares):.0%} to {max(shares):.0%})"
+        )
         if batch_size == 32:
             print(
                 f"20,000 iterations: library {20_000 / results[f'{LIBRARY} @ 32'] / 60:.1f} min, tutorial "

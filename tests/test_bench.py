@@ -118,12 +118,24 @@ def test_keras_layers_variant_runs_keras_own_dense_and_dropout_and_trains():
     assert not np.array_equal(before, gan.generator.weights[1].numpy())  # it trained
 
 
-def test_round_shares_pair_each_rounds_loop_with_that_rounds_roofline():
+def test_pair_shares_pair_each_loop_timing_with_the_parts_timed_after_it():
     adam = 0.004 * bench.adam_bytes() / bench.adam_measured_bytes()  # least traffic at the pass's rate
-    shares = bench.round_shares([100.0, 50.0], [0.006, 0.012], [0.004, 0.004])
+    shares = bench.pair_shares([100.0, 50.0], [0.006, 0.012], [0.004, 0.004])
     assert shares == pytest.approx([100 * (0.006 + adam), 50 * (0.012 + adam)])
-    with pytest.raises(ValueError):  # a round without its parts is not a round
-        bench.round_shares([100.0], [0.006, 0.012], [0.004])
+    with pytest.raises(ValueError):  # a loop timing without its parts is not a pair
+        bench.pair_shares([100.0], [0.006, 0.012], [0.004])
+
+
+def test_time_in_pairs_times_the_loop_then_the_parts_in_turns():
+    calls = []
+
+    def timer(name):
+        return lambda seconds: calls.append((name, seconds)) or len(calls)
+
+    loop, products, adam = (timer(name) for name in ("loop", "products", "adam"))
+    assert bench.time_in_pairs(loop, products, adam, pairs=2, seconds=1.0) == ([1, 4], [2, 5], [3, 6])
+    pair = [("loop", 1.0), ("products", 1.0), ("adam", 0.25)]
+    assert calls == pair + pair
 
 
 def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
@@ -135,5 +147,5 @@ def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
     assert all(speed > 0 for speed in results.values())
     out = capsys.readouterr().out
     assert "vs tutorial" in out and "1.0x" in out and "roofline:" in out and "20,000 iterations" in out
-    assert "94 MB" in out and "GB/s" in out and "each round's own loop and parts" in out
+    assert "94 MB" in out and "GB/s" in out and "the median of 6 pairs" in out
     assert f"XLA flags: {os.environ['XLA_FLAGS']}" in out  # what the loop ran with (cgan_lib's flag here)
