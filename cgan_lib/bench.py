@@ -266,6 +266,7 @@ def time_in_pairs(
 ) -> tuple[list[float], list[float], list[float]]:
     """The loop's it/s, the products' and Adam's seconds, `pairs` times in turns: the loop for `seconds`,
     then the products for as long and Adam for a quarter of it (it is short and steady)."""
+    pairs, seconds = check_positive("pairs", pairs), check_positive_number("seconds", seconds)
     loop_speeds, matmul, adam_pass = [], [], []
     for _ in range(pairs):
         loop_speeds.append(loop(seconds))

@@ -136,6 +136,10 @@ def test_time_in_pairs_times_the_loop_then_the_parts_in_turns():
     assert bench.time_in_pairs(loop, products, adam, pairs=2, seconds=1.0) == ([1, 4], [2, 5], [3, 6])
     pair = [("loop", 1.0), ("products", 1.0), ("adam", 0.25)]
     assert calls == pair + pair
+    with pytest.raises(ValueError, match="pairs must be a positive integer; got 0"):
+        bench.time_in_pairs(loop, products, adam, pairs=0, seconds=1.0)
+    with pytest.raises(ValueError, match="seconds must be a positive number; got -1"):
+        bench.time_in_pairs(loop, products, adam, pairs=2, seconds=-1)
 
 
 def test_short_benchmark_times_every_variant_and_prints_ratios(capsys):
