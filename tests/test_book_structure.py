@@ -205,9 +205,8 @@ def test_readme_lists_every_chapter_with_its_colab_badge() -> None:
 
 
 RUNNING_TIME = re.compile(
-    r"All cells take about \*\*(?P<cpu>[^*]+)\*\* on a laptop-class CPU "
-    r"\(measured on \d{4}-\d\d-\d\d: .+\)\. "
-    r"On (?:a )?Colab.*?\*\*(?P<gpu>[^*]+)\*\*"
+    r"All cells: about \*\*(?P<cpu>[^*]+)\*\* on a 2-core laptop CPU, "
+    r"about \*\*(?P<gpu>[^*]+)\*\* on Colab's GPU\."
 )
 
 
