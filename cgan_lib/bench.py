@@ -73,7 +73,7 @@ def adam_bytes() -> int:
 
 class KerasLayersGAN(ConditionalGAN):
     """The library's step with Keras' own Dense and Dropout calls in G and D (what the library ran
-    before `models.Dense` and `models.Dropout`): what those two layers pay, measured side by side."""
+    before `fast_layers`): what its two calls gain, measured side by side."""
 
     def compile(self, *args, **kwargs):
         super().compile(*args, **kwargs)
@@ -167,7 +167,7 @@ def product_layouts(m: int, k: int, n: int) -> list[tuple[int, int, int, bool]]:
     `_product_loop` arguments: A stored as is or transposed, and C itself or its transpose B^T @ A^T.
 
     The loop uses three of them: forward products as they are, weight gradients with the left operand
-    transposed, input gradients as the transpose (`models.Dense`).
+    transposed, input gradients as the transpose (`fast_layers.dense_call`).
     """
     m, k, n = (check_positive(name, size) for name, size in (("m", m), ("k", k), ("n", n)))
     return [(*shape, transpose) for shape in ((m, k, n), (n, k, m)) for transpose in (False, True)]

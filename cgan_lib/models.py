@@ -7,69 +7,13 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
-from keras import layers, ops
-from tensorflow.compiler.tf2xla.python.xla import optimization_barrier
+from keras import layers
 
 from cgan_lib import storage
 from cgan_lib.checks import IMAGE_SHAPE, check_choice, check_positive
 
-CONDITIONING = ("multiply", "concatenate")  # the tutorial's, the 2014 paper's
+CONDITIONING = ("multiply", "concatenate")  # the tutorial's product; or side by side, as the 2014 paper joins
 PREDICT_BATCH = 1024  # images per forward pass when running a model on many inputs
-
-
-def stateless_seed(seed_generator: keras.random.SeedGenerator) -> tf.Tensor:
-    """The next seed of `seed_generator` for a TensorFlow stateless draw, cast exactly as Keras casts it."""
-    return tf.cast(tf.math.floormod(seed_generator.next(), 2**31 - 2), "int32")
-
-
-def _stored(x: tf.Tensor) -> tf.Tensor:
-    """`x` as it is: XLA may not fold this transpose into a product (the barrier stops it)."""
-    return optimization_barrier(x)[0]
-
-
-@tf.custom_gradient
-def _product(x: tf.Tensor, kernel: tf.Tensor):
-    """x @ kernel, with the gradient for x computed as (kernel @ g^T)^T instead of g @ kernel^T.
-
-    The same gradient up to rounding (summed in another order), but XLA:CPU gives YNNPACK only
-    products whose right operand is stored row by row along the summed axis; g @ kernel^T is not,
-    and falls back to a slower kernel (SPEED.md).
-    """
-
-    def gradient(g):
-        x_gradient = ops.transpose(_stored(ops.matmul(kernel, _stored(ops.transpose(g)))))
-        return x_gradient, ops.matmul(ops.transpose(x), g)
-
-    return ops.matmul(x, kernel), gradient
-
-
-@keras.saving.register_keras_serializable(package="cgan_lib")
-class Dense(layers.Dense):
-    """`keras.layers.Dense`, same weights and outputs; its backward pass written for XLA:CPU (`_product`)."""
-
-    def call(self, inputs, training=None):
-        x = _product(inputs, tf.convert_to_tensor(self.kernel))
-        return self.activation(x if self.bias is None else x + self.bias)
-
-
-@keras.saving.register_keras_serializable(package="cgan_lib")
-class Dropout(layers.Dropout):
-    """`keras.layers.Dropout` that can draw its masks with another stateless algorithm.
-
-    `ConditionalGAN.train_step` names "threefry" when XLA compiles it: XLA:CPU draws ThreeFry numbers
-    3.5x as fast as Philox, TensorFlow's default, which alone runs outside XLA (SPEED.md).
-    """
-
-    algorithm = "auto_select"  # TensorFlow's default, as Keras draws
-
-    def call(self, inputs, training=False):
-        if not training or self.rate == 0:
-            return inputs
-        seed = stateless_seed(self.seed_generator)
-        return tf.nn.experimental.stateless_dropout(
-            inputs, self.rate, noise_shape=self.noise_shape, seed=seed, rng_alg=self.algorithm
-        )
 
 
 def _condition(features, label_vector, conditioning: str):
@@ -96,10 +40,10 @@ def build_generator(
     body = keras.Sequential(name="generator_body")
     body.add(keras.Input((h.shape[-1],)))
     for units in (256, 512, 1024):
-        body.add(Dense(units))
+        body.add(layers.Dense(units))
         body.add(layers.LeakyReLU(negative_slope=0.2))
         body.add(layers.BatchNormalization(momentum=0.8))
-    body.add(Dense(math.prod(image_shape), activation="tanh"))
+    body.add(layers.Dense(math.prod(image_shape), activation="tanh"))
     body.add(layers.Reshape(image_shape))
     return keras.Model([z, y], body(h), name=f"generator_{conditioning}")
 
@@ -119,13 +63,13 @@ def build_discriminator(
     h = _condition(layers.Flatten()(x), label, conditioning)
     body = keras.Sequential(name="discriminator_body")
     body.add(keras.Input((h.shape[-1],)))
-    body.add(Dense(512))
+    body.add(layers.Dense(512))
     body.add(layers.LeakyReLU(negative_slope=0.2))
     for _ in range(2):
-        body.add(Dense(512))
+        body.add(layers.Dense(512))
         body.add(layers.LeakyReLU(negative_slope=0.2))
-        body.add(Dropout(0.4))
-    body.add(layers.Dense(1, activation="sigmoid"))  # one unit: its gradient is no matrix product
+        body.add(layers.Dropout(0.4))
+    body.add(layers.Dense(1, activation="sigmoid"))
     return keras.Model([x, y], body(h), name=f"discriminator_{conditioning}")
 
 

@@ -34,58 +34,6 @@ def test_discriminator_layers_in_the_tutorial_order():
     assert layers[-1].activation is keras.activations.sigmoid
 
 
-@pytest.mark.parametrize("jit", [False, True])
-@pytest.mark.parametrize("use_bias", [True, False])
-def test_dense_gives_keras_outputs_and_gradients(jit, use_bias):
-    import tensorflow as tf
-
-    kinds = (models.Dense, keras.layers.Dense)
-    ours, theirs = (kind(64, activation="tanh", use_bias=use_bias) for kind in kinds)
-    for layer in (ours, theirs):
-        layer.build((None, 48))
-    theirs.set_weights(ours.get_weights())
-    x = tf.constant(np.random.default_rng(0).normal(size=(32, 48)), tf.float32)
-
-    def outputs_and_gradients(layer):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = layer(x)
-            loss = tf.reduce_sum(y**2)
-        return [y, *tape.gradient(loss, [x, *layer.trainable_weights])]
-
-    run = tf.function(outputs_and_gradients, jit_compile=True) if jit else outputs_and_gradients
-    for a, b in zip(run(ours), run(theirs), strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
-
-
-def test_dropout_draws_keras_masks_by_default_and_threefry_under_xla():
-    import tensorflow as tf
-
-    x = tf.ones((64, 512))
-    ours, theirs = models.Dropout(0.4, seed=3), keras.layers.Dropout(0.4, seed=3)
-    assert np.array_equal(ours(x, training=True), theirs(x, training=True))  # TensorFlow's default
-    assert np.array_equal(ours(x), x)  # inference: nothing dropped
-    kinds = (models.Dropout, keras.layers.Dropout)
-    rows, keras_rows = (kind(0.4, noise_shape=(64, 1), seed=3) for kind in kinds)
-    assert np.array_equal(rows(x, training=True), keras_rows(x, training=True))  # noise_shape as Keras'
-    assert not np.ptp(rows(x, training=True).numpy(), axis=1).any()  # whole rows kept or dropped
-
-    def threefry_masks(seed):
-        layer = models.Dropout(0.4, seed=seed)
-        layer.algorithm = "threefry"
-        draw = tf.function(lambda: layer(x, training=True), jit_compile=True)
-        return draw().numpy(), draw().numpy()
-
-    first, second = threefry_masks(3)
-    assert not np.array_equal(first, second)  # a new mask each draw
-    for mask in (first, second):
-        kept = mask != 0
-        assert 0.55 < kept.mean() < 0.65  # 40% dropped
-        np.testing.assert_allclose(mask[kept], 1 / 0.6, rtol=1e-6)  # the rest scaled up
-    assert all(np.array_equal(a, b) for a, b in zip(threefry_masks(3), (first, second), strict=True))
-    assert not np.array_equal(threefry_masks(4)[0], first)
-
-
 def test_label_changes_the_output_in_both_conditioning_modes():
     for conditioning in models.CONDITIONING:
         g = models.build_generator(conditioning=conditioning)

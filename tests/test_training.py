@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cgan_lib import data, models, sampling, training
+from cgan_lib import data, fast_layers, models, sampling, training
 from cgan_lib.callbacks import Checkpoint, SampleGrid
 from cgan_lib.tutorial_loop import TutorialLoop
 
@@ -80,13 +80,13 @@ def test_periodic_callbacks_refuse_a_bad_period(every, tmp_path):
 
 
 def test_compiled_step_draws_dropout_with_threefry_and_leaves_keras_default(monkeypatch):
-    seen, call = [], models.Dropout.call
+    seen, call = [], fast_layers.dropout_call
 
     def spy(self, inputs, training=False):
         seen.append(self.algorithm)
         return call(self, inputs, training)
 
-    monkeypatch.setattr(models.Dropout, "call", spy)
+    monkeypatch.setattr(fast_layers, "dropout_call", spy)
     x, y = data.load_mnist("bundled", "test", verbose=False)
     for jit, algorithm in ((True, "threefry"), (False, "auto_select")):
         gan = training.ConditionalGAN(models.build_generator(), models.build_discriminator(), x, y)
@@ -94,7 +94,7 @@ def test_compiled_step_draws_dropout_with_threefry_and_leaves_keras_default(monk
         seen.clear()
         gan.fit(training.iteration_counts(2, 2), verbose=0)
         assert len(seen) >= 2 and set(seen) == {algorithm}  # XLA's step draws with ThreeFry
-        dropouts = [d for d in gan.discriminator._flatten_layers() if isinstance(d, models.Dropout)]
+        dropouts = [d for d in gan.discriminator._flatten_layers() if isinstance(d, keras.layers.Dropout)]
         assert [layer.algorithm for layer in dropouts] == ["auto_select"] * 2  # D called elsewhere: Keras'
 
 
