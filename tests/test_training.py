@@ -18,7 +18,8 @@ from cgan_lib.tutorial_loop import TutorialLoop
 
 
 def weights(model):
-    return [np.array(w) for w in model.weights]  # all of them: `trainable` is toggled in the tutorial loop
+    """All of them: `trainable` is toggled in the tutorial loop."""
+    return [keras.ops.convert_to_numpy(w) for w in model.weights]
 
 
 def max_change(before, model):
