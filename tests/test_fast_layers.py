@@ -1,6 +1,8 @@
 """fast_layers: Keras' Dense and Dropout with calls for XLA:CPU give Keras' outputs, gradients and masks."""
 
+import subprocess
 import types
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -8,6 +10,9 @@ import pytest
 
 from cgan_lib import fast_layers, models, training
 from cgan_lib.data import load_mnist
+
+ROOT = Path(__file__).resolve().parents[1]
+COLAB_PINS = ROOT / "tests" / "colab" / "colab-runtime.txt"
 
 
 def fast(layer):
@@ -71,8 +76,23 @@ def test_dropout_draws_keras_masks_by_default_and_threefry_under_xla():
 
 def test_the_private_tensorflow_barrier_is_there():
     """The barrier comes from a private TensorFlow module: without it the calls still give the same
-    numbers, only slower. This TensorFlow (and Colab's, whose chapters train through it) has it."""
+    numbers, only slower. The newest TensorFlow the package supports (this one) has it."""
     assert fast_layers.optimization_barrier is not None
+
+
+def test_the_private_tensorflow_barrier_is_in_colabs_tensorflow_too():
+    """The oldest TensorFlow supported is Colab's (its pins, in .venv-colab): the same import works there."""
+    python = ROOT / ".venv-colab" / "bin" / "python"
+    assert python.exists(), "the Colab venv is missing: `make colab-venv` (part of `make test`) makes it"
+    probe = (
+        "import tensorflow as tf; from tensorflow.compiler.tf2xla.python.xla import optimization_barrier; "
+        "print(tf.__version__)"
+    )
+    found = subprocess.run([python, "-I", "-c", probe], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr[-2000:]
+    pins = COLAB_PINS.read_text().splitlines()
+    pinned = next(line.split("==")[1] for line in pins if line.startswith("tensorflow=="))
+    assert found.stdout.split()[-1] == pinned
 
 
 def test_conditional_gan_switches_dense_and_dropout_of_both_networks():
