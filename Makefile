@@ -37,6 +37,7 @@ chromium:
 book: venv assets
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/cgan export-web --out _build/html/_static
+	$(BIN)/python -m cgan_lib.web_trainer --out _build/html/_static
 
 lint: venv
 	$(BIN)/ruff check .
