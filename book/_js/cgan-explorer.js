@@ -16,7 +16,7 @@
   const SCALE = 3, GAP = 2;  // each 28 x 28 digit is drawn as 84 x 84 pixels, 2 pixels apart
   const DIRECTION_SEEDS = [1000003, 2000003];  // the two fixed random directions of the z walk
   const SCRIPT_DIR = document.currentScript ? document.currentScript.src.replace(/[^/]*$/, "") : "./";
-  const LABELS = { multiply: "multiply (the tutorial)", concatenate: "concatenate (the library's)" };
+  const LABELS = { multiply: "multiply (the tutorial)", concatenate: "concatenate (library)" };
 
   /* ---- numbers: float16 weights, a seeded normal generator ---- */
 
