@@ -11,7 +11,10 @@ folder of their own (from disk); the page tests open the built book's page.
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +22,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from browser import ROOT, launch
+from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot
 from keras import layers
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from cgan_lib import models, web_trainer
 from cgan_lib.training import apply_gradients
@@ -221,3 +224,185 @@ def test_one_iteration_is_the_one_keras_makes(engine_page: Page, conditioning: s
     assert abs(logged["dFake"] - ref["logged"]["dFake"]) < 1e-5
     assert abs(logged["gLoss"] - ref["logged"]["gLoss"]) < 1e-5
     assert abs(logged["dLoss"] - 0.5 * (ref["logged"]["dRealLoss"] + ref["logged"]["dFakeLoss"])) < 1e-5
+
+
+SEEDED_JS = """async () => {
+  const digits = await CGANTrainer.loadData('./');
+  const run = () => { const e = CGANTrainer.Engine(digits, { seed: 7, dSteps: 2 });
+    for (let k = 0; k < 3; k++) e.iteration();
+    const w = e.generator()['dense_3/weight'].data; let sum = 0; for (const v of w) sum += v * v;
+    return { history: e.stats.history, sum, first: Array.from(w.slice(0, 50)) }; };
+  const a = run(), b = run();
+  const other = CGANTrainer.Engine(digits, { seed: 8 }); other.iteration();
+  return { a, b, other: other.stats.history[0] };
+}"""
+
+
+def test_a_seeded_run_is_repeatable(engine_page: Page) -> None:
+    """Same seed, same run (weights from the seed, batches, noise, dropout): equal to the last bit;
+    another seed, another run."""
+    out = engine_page.evaluate(SEEDED_JS)
+    assert out["a"] == out["b"]
+    assert out["other"] != out["a"]["history"][0]
+
+
+# ---- the page of the book ----
+
+
+def trainer(page: Page):
+    return page.locator(".cgan-trainer").first
+
+
+def ready(page: Page) -> None:
+    page.wait_for_function("() => window.cganTrainer && window.cganTrainer.state === 'idle'", timeout=60_000)
+
+
+def iteration(page: Page) -> int:
+    return int(page.evaluate("() => cganTrainer.iteration"))
+
+
+@pytest.fixture(scope="module")
+def book_chromium() -> Iterator[Browser]:
+    require_built_book()
+    assert (HTML / PAGE).is_file(), f"{PAGE} was not built"
+    with launch() as browser:
+        yield browser
+
+
+@pytest.fixture
+def trainer_page(book_chromium: Browser) -> Iterator[Page]:
+    """The page from disk, its trainer ready; afterwards: no request outside the book, no error."""
+    page, log = open_page(book_chromium, PAGE)
+    ready(page)
+    yield page
+    outside = [u for u in log.requested if not u.startswith((HTML.as_uri() + "/", "data:", "blob:"))]
+    assert not (outside or log.failed or log.external or log.errors), (outside, log)
+    page.close()
+
+
+_GRID_JS = """() => {
+  const c = cganTrainer.grid, px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const size = (c.height + 2) / 10, grey = [];  // the gaps between images: rows and columns of 128
+  for (let k = 1; k < 10; k++) for (let g = 0; g < 2; g++) {
+    const at = k * size - 2 + g;
+    for (let i = 0; i < c.width; i += 7) grey.push(px[4 * (at * c.width + i)], px[4 * (i * c.width + at)]);
+  }
+  return { width: c.width, height: c.height, grey: [...new Set(grey)] };
+}"""
+
+
+def test_train_pause_resume_reset(trainer_page: Page) -> None:
+    """Train runs iterations and says their speed; Pause stops them; Resume carries on; Reset starts
+    over. The grid is 10 rows of 28 x 28 images at an integer scale, with equal gaps."""
+    page = trainer_page
+    grid = page.evaluate(_GRID_JS)
+    assert grid["width"] == grid["height"] and (grid["height"] + 2) % 10 == 0
+    assert ((grid["height"] + 2) // 10 - 2) % 28 == 0, "not an integer scale of 28 x 28"
+    assert grid["grey"] == [128], "the gaps between images are not plain grey"
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function("() => cganTrainer.iteration >= 26 && Number(cganTrainer.root.dataset.draws) >= 2",
+                           timeout=120_000)
+    page.get_by_role("button", name="Pause").click()
+    stopped = iteration(page)
+    page.wait_for_timeout(500)
+    assert iteration(page) == stopped and page.evaluate("() => cganTrainer.speed") > 0
+    expect(trainer(page).locator(".cgan-trainer-status")).to_contain_text("iterations per second")
+    expect(trainer(page).locator(".cgan-trainer-status")).to_contain_text("D(G(z|y)|y)")
+    page.get_by_role("button", name="Resume").click()
+    page.wait_for_function("n => cganTrainer.iteration > n", arg=stopped, timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    history = page.evaluate("() => cganTrainer.history.length")
+    assert history == iteration(page) > stopped
+    page.get_by_role("button", name="Reset").click()
+    assert iteration(page) == 0
+    expect(page.get_by_role("button", name="Train")).to_be_visible()
+    screenshot(page, PAGE)
+
+
+@pytest.mark.parametrize(("label", "bad"), [("D learning rate", "0.5"), ("G learning rate", "fast"),
+                                            ("D steps per G step", "0"), ("D steps per G step", "2.5"),
+                                            ("seed", "-3")])
+def test_a_bad_knob_value_is_refused_with_a_message(trainer_page: Page, label: str, bad: str) -> None:
+    page = trainer_page
+    knob = page.get_by_label(label, exact=True)
+    before = knob.input_value()
+    knob.fill(bad)
+    knob.dispatch_event("change")
+    expect(trainer(page).locator(".cgan-trainer-message")).to_contain_text("Refused")
+    assert knob.input_value() == before
+    options = page.evaluate("() => cganTrainer.engine.options")
+    assert (options["lrD"], options["lrG"], options["dSteps"]) == (2e-4, 2e-4, 1)
+
+
+def test_a_good_knob_value_and_a_preset_reach_the_engine(trainer_page: Page) -> None:
+    page = trainer_page
+    knob = page.get_by_label("G learning rate", exact=True)
+    knob.fill("1e-3")
+    knob.dispatch_event("change")
+    assert page.evaluate("() => cganTrainer.engine.options.lrG") == 1e-3
+    page.get_by_label("preset").select_option("strongD")
+    options = page.evaluate("() => cganTrainer.engine.options")
+    assert (options["lrD"], options["lrG"], options["dSteps"]) == (2e-3, 2e-4, 5)
+    page.get_by_label("conditioning").select_option("concatenate")
+    page.get_by_role("button", name="Reset").click()
+    assert page.evaluate("() => cganTrainer.engine.options.conditioning") == "concatenate"
+
+
+_HANDED_JS = """() => {
+  const z = CGAN.normals(11, 8 * 100), a = CGAN.generate(CGAN.trained, z, 4);
+  const b = cganTrainer.engine.sample(z, new Int32Array(8).fill(4));
+  let worst = 0; for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}"""
+
+
+def test_the_trained_generator_goes_to_the_explorer(trainer_page: Page) -> None:
+    """After some training, the explorer's engine (cgan-explorer.js) runs the trained G, batch
+    normalization folded into the weights: the same pictures as the trainer's own G."""
+    page = trainer_page
+    assert page.evaluate("() => cganTrainer.run(5)") == 5  # resolves when the 5 iterations are done
+    page.get_by_role("button", name="Hand G to the explorer").click()
+    page.wait_for_function("() => Number(document.querySelector('.cgan-trainer-explorer').dataset.draws) > 0",
+                           timeout=30_000)
+    assert page.evaluate(_HANDED_JS) < 1e-4
+    samples = np.array(page.evaluate("() => cganTrainer.sample(3, 4, 0)"), "float32")
+    assert samples.shape == (4 * 784,) and 0 <= samples.min() and samples.max() <= 1
+
+
+def test_without_webassembly_simd_the_page_trains_in_plain_javascript(book_chromium: Browser) -> None:
+    page = book_chromium.new_page()
+    page.add_init_script("WebAssembly.validate = () => false;")  # a browser without WebAssembly SIMD
+    try:
+        page.goto((HTML / PAGE).as_uri())
+        ready(page)
+        expect(trainer(page).locator(".cgan-trainer-engine")).to_contain_text("plain JavaScript")
+        assert trainer(page).get_attribute("data-engine") == "js"
+        page.evaluate("() => cganTrainer.run(1)")
+        page.wait_for_function("() => cganTrainer.iteration >= 1", timeout=60_000)
+    finally:
+        page.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_served_over_http_the_page_fetches_the_packed_digits(book_chromium: Browser) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=HTML))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    page = book_chromium.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    try:
+        page.goto(base + PAGE)
+        ready(page)
+        page.evaluate("() => cganTrainer.run(3)")
+        page.wait_for_function("() => cganTrainer.iteration >= 3", timeout=60_000)
+        assert base + "_static/mnist_train.bin.gz" in requested
+        assert base + "_static/mnist_train.js" not in requested
+        assert all(u.startswith(base) for u in requested), requested
+    finally:
+        page.close()
+        server.shutdown()

@@ -61,9 +61,13 @@
     vload: [0xfd, 0x00, 0x04, 0x00], vstore: [0xfd, 0x0b, 0x04, 0x00], splat: [0xfd, 0x13],
     lane: k => [0xfd, 0x1f, k], vadd: [0xfd, 0xe4, 0x01], vsub: [0xfd, 0xe5, 0x01], vmul: [0xfd, 0xe6, 0x01],
     vdiv: [0xfd, 0xe7, 0x01], vsqrt: [0xfd, 0xe3, 0x01], vzero: [0xfd, 0x0c, ...new Array(16).fill(0)],
+    madd: [0xfd, 0x85, 0x02],  // relaxed SIMD f32x4.relaxed_madd: a * b + c, fused where the CPU can
   };
+  /* acc = acc + a * b, the operands pushed by the three code pieces: fused (relaxed SIMD) or not */
+  const fmaOf = fma => (acc, a, b) => (fma ? [...a, ...b, ...acc, ...op.madd] : [...acc, ...a, ...b, ...op.vmul, ...op.vadd]);
 
-  function ntBody() {  // the explorer's kernel: 4 rows of X per output, four products per instruction
+  function ntBody(fma) {  // the explorer's kernel: 4 rows of X per output, four products per instruction
+    const acc = fmaOf(fma);
     const { get, set, tee, i32, add, mul, ltu, loop, end, again, vload, lane, f32add, f32load, f32store, vmul, vadd, vzero } = op;
     const [W, X, Y, B, I, O, N, s, o, i, w, x0, x1, x2, x3, rb, yp, ob] = Array.from({ length: 18 }, (_, k) => k);
     const A = [18, 19, 20, 21], v = 22, bias = 23;
@@ -78,7 +82,7 @@
         ...A.flatMap(a => [...vzero, ...set(a)]), ...get(W), ...get(o), ...get(rb), ...mul, ...add, ...set(w), ...i32(0), ...set(i),
         ...loop,
         ...get(w), ...get(i), ...add, ...vload, ...set(v),
-        ...[x0, x1, x2, x3].flatMap((x, k) => [...get(A[k]), ...get(v), ...get(x), ...get(i), ...add, ...vload, ...vmul, ...vadd, ...set(A[k])]),
+        ...[x0, x1, x2, x3].flatMap((x, k) => [...acc(get(A[k]), get(v), [...get(x), ...get(i), ...add, ...vload]), ...set(A[k])]),
         ...get(i), ...i32(16), ...add, ...tee(i), ...get(rb), ...ltu, ...again, ...end,
         ...get(B), ...get(o), ...i32(4), ...mul, ...add, ...f32load, ...set(bias),
         ...get(Y), ...get(s), ...get(ob), ...mul, ...add, ...get(o), ...i32(4), ...mul, ...add, ...set(yp),
@@ -92,7 +96,8 @@
 
   /* C (R x J) = acc C + A (R x K) B (K x J): blocks of 4 rows x 8 columns, so each B vector serves
      4 rows and each broadcast A value 2 vectors. J a multiple of 8 here; the caller handles the rest. */
-  function nnBody() {
+  function nnBody(fma) {
+    const acc2 = fmaOf(fma);
     const { get, set, tee, i32, add, mul, ltu, loop, end, again, vload, vstore, splat, f32load, vmul, vadd, vzero } = op;
     const [A, B, C, R, K, J, acc] = [0, 1, 2, 3, 4, 5, 6];
     const [r, j, k, ra, rc, rowA, rowB, pa, pb, pc] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
@@ -115,8 +120,8 @@
         ...get(pb), ...vload, ...set(b0), ...get(pb), ...vloadAt(16), ...set(b1),
         ...[0, 1, 2, 3].flatMap(m => [
           ...rowAt(pa, m, rowA), ...f32load, ...splat, ...set(a),
-          ...get(c[2 * m]), ...get(a), ...get(b0), ...vmul, ...vadd, ...set(c[2 * m]),
-          ...get(c[2 * m + 1]), ...get(a), ...get(b1), ...vmul, ...vadd, ...set(c[2 * m + 1]),
+          ...acc2(get(c[2 * m]), get(a), get(b0)), ...set(c[2 * m]),
+          ...acc2(get(c[2 * m + 1]), get(a), get(b1)), ...set(c[2 * m + 1]),
         ]),
         ...get(pb), ...get(rowB), ...add, ...set(pb), ...get(pa), ...i32(4), ...add, ...set(pa),
         ...get(k), ...i32(1), ...add, ...tee(k), ...get(K), ...ltu, ...again, ...end,
@@ -173,18 +178,25 @@
     ]);
   }
 
-  let SIMD_MODULE;
-  function simdModule() {
-    if (SIMD_MODULE !== undefined) return SIMD_MODULE;
-    SIMD_MODULE = null;
-    if (typeof WebAssembly !== "object") return null;
-    try {
-      const bytes = assemble([
-        Object.assign(ntBody(), { name: "nt" }), Object.assign(nnBody(), { name: "nn" }), Object.assign(adamBody(), { name: "adam" }),
-      ]);
-      if (WebAssembly.validate(bytes)) SIMD_MODULE = new WebAssembly.Module(bytes);
-    } catch (e) { SIMD_MODULE = null; }
-    return SIMD_MODULE;
+  const MODULES = {};
+  /* The kernels with fused multiply-add (relaxed SIMD) when fma, else plain SIMD; null if the browser has neither. */
+  function simdModule(fma = true) {
+    if (fma && MODULES.fma === undefined) MODULES.fma = build(true);
+    if (fma && MODULES.fma) return MODULES.fma;
+    if (MODULES.plain === undefined) MODULES.plain = build(false);
+    return MODULES.plain;
+    function build(fused) {
+      if (typeof WebAssembly !== "object") return null;
+      try {
+        const bytes = assemble([
+          Object.assign(ntBody(fused), { name: "nt" }), Object.assign(nnBody(fused), { name: "nn" }), Object.assign(adamBody(), { name: "adam" }),
+        ]);
+        if (!WebAssembly.validate(bytes)) return null;
+        const module = new WebAssembly.Module(bytes);
+        module.fused = fused;
+        return module;
+      } catch (e) { return null; }
+    }
   }
 
   /* ---- the same three kernels in plain JavaScript, on float indices into one Float32Array ---- */
@@ -222,7 +234,7 @@
   /* ---- the engine: G, D, their gradients and Adam states in one memory ---- */
 
   const BATCH = 32, LATENT = 100, CLASSES = 10, PIXELS = 784, SLOPE = 0.2, RATE = 0.4, MOMENTUM = 0.8, BN_EPS = 1e-3;
-  const DEFAULTS = { conditioning: "multiply", seed: 0, lrD: 2e-4, lrG: 2e-4, beta1: 0.5, beta2: 0.999, dSteps: 1, simd: true };
+  const DEFAULTS = { conditioning: "multiply", seed: 0, lrD: 2e-4, lrG: 2e-4, beta1: 0.5, beta2: 0.999, dSteps: 1, simd: true, fma: true };
   const KNOBS = {  // what the page accepts: [min, max] (inclusive), or the allowed values
     lrD: [1e-6, 1e-2], lrG: [1e-6, 1e-2], beta1: [0, 0.99], dSteps: [1, 10], seed: [0, 2147483647],
     conditioning: ["multiply", "concatenate"],
@@ -247,7 +259,7 @@
     const o = Object.assign({}, DEFAULTS, options);
     for (const k of Object.keys(KNOBS)) o[k] = checkKnob(k, o[k]);
     const concat = o.conditioning === "concatenate", N = BATCH;
-    const module = o.simd ? simdModule() : null;
+    const module = o.simd ? simdModule(o.fma) : null;
 
     // Layout: float offsets into one Float32Array F (and WebAssembly memory when SIMD runs).
     let top = 0;
@@ -283,9 +295,9 @@
       dh0: alloc(N * dIn), da: [0, 1, 2].map(() => alloc(N * 512)), dl: [0, 1, 2].map(() => alloc(N * 512)),
       dd: [1, 2].map(() => alloc(N * 512)), mask: [1, 2].map(() => new Uint8Array(N * 512)), dout: alloc(N * 8),
       e1: alloc(N * 1024), e2: alloc(N * 1024), tr: alloc(1024 * N), dimg: alloc(N * PIXELS), dgh0: alloc(N * gIn),
-      tr2: alloc(N * dIn), trG: alloc(1024 * N),
+      tr2: alloc(N * dIn), trG: alloc(1024 * N), sampleZ: alloc(N * LATENT), sampleOut: alloc(N * PIXELS),
     };
-    const bytes = 4 * top;
+    const bytes = 4 * top;  // every buffer is allocated above this line
     let memory = null, F, K = null;
     if (module) {
       memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
@@ -546,7 +558,7 @@
     }
 
     /* n images of a digit in [0, 1] from G in inference mode (BN moving statistics), z given. */
-    const sampleAt = alloc(N * LATENT), sampleOut = alloc(N * PIXELS);
+    const sampleAt = act.sampleZ, sampleOut = act.sampleOut;
     function sample(z, digits) {
       const n = digits.length, out = new Float32Array(n * PIXELS);
       for (let s0 = 0; s0 < n; s0 += N) {
@@ -612,6 +624,7 @@
 
     return {
       options: o, stats, iteration, sample, folded, simd: !!K, bytes,
+      kernels: K ? (module.fused ? "WebAssembly SIMD, fused multiply-add" : "WebAssembly SIMD") : "plain JavaScript",
       state: () => ({ G: netState(Gn), D: netState(Dn), t: { G: Gn.t, D: Dn.t }, moving: moving.map((m, l) => ({ mean: F.slice(m.mean, m.mean + gUnits[l]), variance: F.slice(m.variance, m.variance + gUnits[l]) })) }),
       record(on = true) { record = on ? {} : null; return record; },
       get lastDraws() { return record; },
@@ -681,5 +694,314 @@
     });
   }
 
-  window.CGANTrainer = { Engine, Random, loadData, checkKnob, KNOBS, DEFAULTS, simdAvailable: () => !!simdModule(), start() {}, dataset };
+  /* ---- the page: controls, the live grid, the curves ---- */
+
+  const SCALE = 2, GAP = 2, COLUMNS = 10, GRID_SEED = 20260;  // 28 x 28 digits at 2x, 2 px apart; fixed noise
+  const REDRAW = 25;  // iterations between two redraws of the grid
+  const PRESETS = {
+    tutorial: { label: "the tutorial: D 2e-4, G 2e-4, 1 D step", lrD: 2e-4, lrG: 2e-4, dSteps: 1 },
+    strongD: { label: "fails: D too strong (D 2e-3, 5 D steps)", lrD: 2e-3, lrG: 2e-4, dSteps: 5 },
+    slowG: { label: "fails: G barely learns (G 1e-6)", lrD: 2e-4, lrG: 1e-6, dSteps: 1 },
+  };
+  const CSS = `
+.cgan-trainer canvas { display: block; margin: 0.5em 0; max-width: 100%; image-rendering: pixelated; }
+.cgan-trainer .cgan-trainer-grid { background: #808080; }
+.cgan-trainer .cgan-trainer-buttons { display: flex; flex-wrap: wrap; gap: 0.5em; margin: 0.5em 0; }
+.cgan-trainer .cgan-trainer-knobs { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(16em, 100%), 1fr)); gap: 0.4em 1.2em; }
+.cgan-trainer .cgan-trainer-knob { display: flex; align-items: center; gap: 0.5em; min-width: 0; }
+.cgan-trainer .cgan-trainer-knob label { min-width: 8.5em; }
+.cgan-trainer .cgan-trainer-knob input, .cgan-trainer .cgan-trainer-knob select { flex: 1; min-width: 0; max-width: 100%; }
+.cgan-trainer .cgan-trainer-status, .cgan-trainer .cgan-trainer-engine { font-size: 0.85em; margin: 0.3em 0; font-variant-numeric: tabular-nums; }
+.cgan-trainer .cgan-trainer-message { color: #b00020; font-size: 0.9em; min-height: 1.2em; margin: 0.2em 0; }
+.cgan-trainer .cgan-trainer-curves { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); gap: 0.5em; }`;
+
+  const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children); return e; };
+
+  function knob(box, id, text, input) {
+    const row = el("div", { className: "cgan-trainer-knob" }), label = el("label", { htmlFor: id, textContent: text });
+    input.id = id;
+    row.append(label, input);
+    box.append(row);
+    return input;
+  }
+
+  /* One chart: a few series against the iteration, on a canvas (drawn anew each time). */
+  function chart(canvas, title, series, history, range) {
+    const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height, left = 34, right = 6, top = 18, bottom = 16;
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
+    ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.fillText(title, left, 12);
+    const n = history.length, xs = Math.max(n, 2);
+    let lo = range ? range[0] : Infinity, hi = range ? range[1] : -Infinity;
+    if (!range) for (const row of history) for (const s of series) { lo = Math.min(lo, row[s.key]); hi = Math.max(hi, row[s.key]); }
+    if (!(hi > lo)) { lo = 0; hi = 1; }
+    const X = i => left + (W - left - right) * i / (xs - 1), Y = v => top + (H - top - bottom) * (1 - (v - lo) / (hi - lo));
+    ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left, H - bottom); ctx.lineTo(W - right, H - bottom); ctx.stroke();
+    ctx.fillStyle = "#555"; ctx.fillText(hi.toFixed(2), 2, top + 4); ctx.fillText(lo.toFixed(2), 2, H - bottom);
+    ctx.fillText(n ? `iteration ${history[n - 1].iteration}` : "iteration 0", W - right - 90, H - 3);
+    const step = Math.max(1, Math.floor(n / 600));  // at most ~600 points per line
+    let lx = left + 90;
+    for (const s of series) {
+      ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.beginPath();
+      for (let i = 0; i < n; i += step) {
+        let v = 0, c = 0;  // the mean of the points this pixel stands for: the curve without the noise of single batches
+        for (let j = i; j < Math.min(n, i + step); j++) { v += history[j][s.key]; c++; }
+        const x = X(i), y = Y(v / c);
+        if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+      }
+      ctx.stroke();
+      ctx.fillStyle = s.color; ctx.fillText("— " + s.label, lx, 12); lx += ctx.measureText("— " + s.label).width + 10;
+    }
+  }
+
+  async function trainer(root) {
+    const d = root.dataset, k = trainers.length, id = name => `cgan-trainer-${k}-${name}`;
+    const folder = d.static ? d.static.replace(/\/?$/, "/") : SCRIPT_DIR;
+    const note = root.querySelector(".cgan-trainer-note");
+    const status = el("p", { className: "cgan-trainer-status", textContent: "Loading the digits…" });
+    status.setAttribute("aria-live", "polite");
+    root.append(status);
+    const self = { root, state: "loading", iteration: 0, speed: 0, engine: null, draws: 0, errors: [] };
+    let digits;
+    try { digits = await loadData(folder); } catch (e) {
+      status.textContent = "The trainer could not load the digits (" + e.message + ").";
+      self.state = "failed";
+      return self;
+    }
+    if (note) note.remove();
+
+    const buttons = el("div", { className: "cgan-trainer-buttons" });
+    const train = el("button", { type: "button", textContent: "Train" }), reset = el("button", { type: "button", textContent: "Reset" });
+    const hand = el("button", { type: "button", textContent: "Hand G to the explorer", title: "run the trained generator in the digit explorer below" });
+    buttons.append(train, reset, hand);
+    const engineLine = el("p", { className: "cgan-trainer-engine" });
+    const grid = el("canvas", { className: "cgan-trainer-grid", width: COLUMNS * (28 * SCALE + GAP) - GAP, height: 10 * (28 * SCALE + GAP) - GAP });
+    grid.setAttribute("role", "img");
+    const curves = el("div", { className: "cgan-trainer-curves" });
+    const lossCanvas = el("canvas", { width: 340, height: 170 }), viewCanvas = el("canvas", { width: 340, height: 170 });
+    lossCanvas.setAttribute("role", "img"); viewCanvas.setAttribute("role", "img");
+    lossCanvas.setAttribute("aria-label", "the losses of D and G against the iteration");
+    viewCanvas.setAttribute("aria-label", "D's mean output on real pairs and on G's pairs against the iteration");
+    curves.append(lossCanvas, viewCanvas);
+    const knobs = el("div", { className: "cgan-trainer-knobs" });
+    const c = {};
+    c.preset = knob(knobs, id("preset"), "preset", el("select"));
+    for (const [value, p] of Object.entries(PRESETS)) c.preset.append(el("option", { value, textContent: p.label }));
+    c.lrD = knob(knobs, id("lr-d"), "D learning rate", el("input", { type: "text", inputMode: "decimal", value: "2e-4" }));
+    c.lrG = knob(knobs, id("lr-g"), "G learning rate", el("input", { type: "text", inputMode: "decimal", value: "2e-4" }));
+    c.dSteps = knob(knobs, id("d-steps"), "D steps per G step", el("input", { type: "number", min: 1, max: 10, step: 1, value: 1 }));
+    c.conditioning = knob(knobs, id("conditioning"), "conditioning", el("select"));
+    for (const [value, text] of [["multiply", "multiply (the tutorial)"], ["concatenate", "concatenate (the library's)"]]) c.conditioning.append(el("option", { value, textContent: text }));
+    c.seed = knob(knobs, id("seed"), "seed", el("input", { type: "number", min: 0, max: 2147483647, step: 1, value: d.seed || 0 }));
+    const message = el("p", { className: "cgan-trainer-message" });
+    message.setAttribute("role", "alert");
+    const explorerBox = el("div", { className: "cgan-trainer-explorer" });
+    root.insertBefore(buttons, status);
+    root.insertBefore(grid, status);
+    root.append(engineLine, curves, knobs, message, explorerBox);
+
+    const gridZ = new Float32Array(10 * COLUMNS * LATENT), gridDigits = new Int32Array(10 * COLUMNS);
+    { const r = Random(GRID_SEED), column = Array.from({ length: COLUMNS }, () => Float32Array.from({ length: LATENT }, () => r.normal()));
+      for (let row = 0; row < 10; row++) for (let col = 0; col < COLUMNS; col++) { gridZ.set(column[col], (row * COLUMNS + col) * LATENT); gridDigits[row * COLUMNS + col] = row; } }
+
+    let engine, settings, timer = null, recent = [];
+    function readSettings() {  // every knob checked; the first bad one is refused with its message
+      const out = {};
+      for (const [name, input] of [["lrD", c.lrD], ["lrG", c.lrG], ["dSteps", c.dSteps], ["seed", c.seed]]) out[name] = checkKnob(name, input.value.trim());
+      out.conditioning = checkKnob("conditioning", c.conditioning.value);
+      return out;
+    }
+    function make() {
+      settings = readSettings();
+      engine = self.engine = Engine(digits, Object.assign({}, settings, { simd: d.simd !== "off" }));
+      recent = [];
+      self.speed = 0;
+      engineLine.textContent = engine.simd
+        ? `Engine: ${engine.kernels}, in this tab, on one core.`
+        : "Engine: plain JavaScript, because this browser has no WebAssembly SIMD: it works, about ten times slower.";
+      root.dataset.engine = engine.simd ? "wasm-simd" : "js";
+    }
+    make();
+
+    function drawGrid() {
+      const images = engine.sample(gridZ, gridDigits), ctx = grid.getContext("2d"), size = 28 * SCALE;
+      const picture = ctx.createImageData(grid.width, grid.height), px = picture.data;
+      px.fill(128);
+      for (let p = 3; p < px.length; p += 4) px[p] = 255;
+      for (let row = 0; row < 10; row++) for (let col = 0; col < COLUMNS; col++) {
+        const n = row * COLUMNS + col, x0 = col * (size + GAP), y0 = row * (size + GAP);
+        for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+          const v = Math.round(255 * images[n * PIXELS + Math.floor(y / SCALE) * 28 + Math.floor(x / SCALE)]);
+          const p = 4 * ((y0 + y) * grid.width + x0 + x);
+          px[p] = px[p + 1] = px[p + 2] = v;
+        }
+      }
+      ctx.putImageData(picture, 0, 0);
+      grid.setAttribute("aria-label", `G's digits 0 to 9 (one row each, the same ${COLUMNS} noise vectors in every row) after ${engine.stats.iteration} iterations`);
+      self.draws++;
+      root.dataset.draws = self.draws;
+    }
+    function drawCurves() {
+      const h = engine.stats.history;
+      chart(lossCanvas, "losses", [{ key: "dLoss", label: "D", color: "#1f77b4" }, { key: "gLoss", label: "G", color: "#d62728" }], h);
+      chart(viewCanvas, "D's view", [{ key: "dReal", label: "D(x|y)", color: "#2ca02c" }, { key: "dFake", label: "D(G(z|y)|y)", color: "#9467bd" }], h, [0, 1]);
+    }
+    function showStatus() {
+      const h = engine.stats.history, last = h[h.length - 1];
+      self.iteration = engine.stats.iteration;
+      root.dataset.iteration = self.iteration;
+      const what = { idle: "Ready", training: "Training", paused: "Paused" }[self.state] || self.state;
+      status.textContent = `${what}: iteration ${self.iteration}` + (self.speed ? `, ${self.speed.toFixed(1)} iterations per second` : "") +
+        (last ? `; D(x|y) ${last.dReal.toFixed(2)}, D(G(z|y)|y) ${last.dFake.toFixed(2)}, D loss ${last.dLoss.toFixed(2)}, G loss ${last.gLoss.toFixed(2)}` : "") + ".";
+      train.textContent = self.state === "training" ? "Pause" : self.iteration ? "Resume" : "Train";
+    }
+
+    let target = Infinity, finished = null;
+    function chunk() {  // about 60 ms of iterations, then the page gets the thread back
+      timer = null;
+      if (self.state !== "training") return;
+      const begin = performance.now();
+      let done = 0;
+      try {
+        do {
+          engine.iteration(); done++;
+          if (engine.stats.iteration % REDRAW === 0) drawGrid();
+        } while (performance.now() - begin < 60 && engine.stats.iteration < target);
+      } catch (e) {
+        self.errors.push(String(e)); message.textContent = "Training stopped: " + e.message; self.state = "paused"; showStatus(); return;
+      }
+      const now = performance.now();
+      recent.push([now, done, now - begin]);
+      while (recent.length > 1 && now - recent[0][0] > 3000) recent.shift();
+      const its = recent.reduce((a, r) => a + r[1], 0), ms = recent.reduce((a, r) => a + r[2], 0);
+      self.speed = ms > 0 ? 1000 * its / ms : 0;  // iterations per second of training time (the page's own drawing left out)
+      drawCurves();
+      if (engine.stats.iteration >= target) {
+        drawGrid(); self.state = "paused"; showStatus(); target = Infinity;
+        if (finished) { const f = finished; finished = null; f(engine.stats.iteration); }
+        return;
+      }
+      showStatus();
+      timer = setTimeout(chunk, 0);
+    }
+    function start() { if (self.state === "training") return; message.textContent = ""; self.state = "training"; showStatus(); timer = setTimeout(chunk, 0); }
+    function pause() { if (self.state !== "training") return; self.state = "paused"; if (timer) clearTimeout(timer); timer = null; drawGrid(); showStatus(); }
+    function doReset() {
+      pause();
+      try { make(); } catch (e) { message.textContent = e.message; return false; }
+      message.textContent = "";
+      self.state = "idle"; drawGrid(); drawCurves(); showStatus();
+      return true;
+    }
+
+    train.addEventListener("click", () => (self.state === "training" ? pause() : start()));
+    reset.addEventListener("click", doReset);
+    const accepted = {};  // the text of each knob's last accepted value, put back when a value is refused
+    for (const [name, input] of [["lrD", c.lrD], ["lrG", c.lrG], ["dSteps", c.dSteps], ["conditioning", c.conditioning], ["seed", c.seed]]) {
+      accepted[name] = input.value;
+      input.addEventListener("change", () => {
+        try {
+          const v = checkKnob(name, input.value.trim());
+          if (name === "conditioning" || name === "seed") {
+            message.textContent = `The new ${name} applies from the next Reset (it changes the networks or their starting weights).`;
+          } else { engine.set(name, v); settings[name] = v; message.textContent = ""; }
+          accepted[name] = input.value;
+          input.removeAttribute("aria-invalid");
+        } catch (e) {
+          message.textContent = `Refused: ${e.message}. Kept ${accepted[name]}.`;
+          input.setAttribute("aria-invalid", "true");
+          input.value = accepted[name];
+        }
+      });
+    }
+    c.preset.addEventListener("change", () => {
+      const p = PRESETS[c.preset.value];
+      c.lrD.value = String(p.lrD); c.lrG.value = String(p.lrG); c.dSteps.value = String(p.dSteps);
+      for (const name of ["lrD", "lrG", "dSteps"]) { engine.set(name, p[name]); settings[name] = p[name]; accepted[name] = c[name].value; }
+      message.textContent = `Preset: ${p.label}. Press Reset to start it from new weights, or Train to continue from here.`;
+    });
+
+    /* The trained G, batch normalization folded, in the page explorer's own engine (cgan-explorer.js). */
+    let handed = null;
+    async function handToExplorer() {
+      if (!window.CGAN) {
+        await new Promise((resolve, reject) => {
+          const script = el("script", { src: folder + "cgan-explorer.js" });
+          script.onload = resolve; script.onerror = () => reject(new Error("could not load " + script.src));
+          document.head.append(script);
+        });
+      }
+      const { header, buffer } = engine.folded(), model = window.CGAN.model(header, buffer);
+      window.CGAN.trained = model;
+      if (!handed) {
+        const canvas = el("canvas", { className: "cgan-trainer-grid", width: 8 * (28 * 3 + 2) - 2, height: 28 * 3 });
+        canvas.setAttribute("role", "img");
+        const box = el("div", { className: "cgan-trainer-knobs" });
+        const digit = knob(box, id("explore-digit"), "digit", el("input", { type: "range", min: 0, max: 9, step: 1, value: 3 }));
+        const seed = knob(box, id("explore-seed"), "explorer seed", el("input", { type: "number", min: 0, max: 2147483647, step: 1, value: 0 }));
+        const caption = el("p", { className: "cgan-trainer-status" });
+        explorerBox.append(el("h4", { textContent: "Your generator in the digit explorer" }), box, canvas, caption);
+        handed = { canvas, digit, seed, caption, draws: 0 };
+        const redraw = () => {
+          const s = Number(handed.seed.value), dg = Number(handed.digit.value);
+          if (!Number.isInteger(s) || s < 0) return;
+          const images = window.CGAN.generate(handed.model, window.CGAN.normals(s, 8 * LATENT), dg), ctx = canvas.getContext("2d");
+          const picture = ctx.createImageData(canvas.width, canvas.height), px = picture.data;
+          px.fill(128);
+          for (let n = 0; n < 8; n++) for (let y = 0; y < 84; y++) for (let x = 0; x < 84; x++) {
+            const v = Math.round(255 * images[n * PIXELS + Math.floor(y / 3) * 28 + Math.floor(x / 3)]), p = 4 * (y * canvas.width + n * 86 + x);
+            px[p] = px[p + 1] = px[p + 2] = v;
+          }
+          for (let p = 3; p < px.length; p += 4) px[p] = 255;
+          ctx.putImageData(picture, 0, 0);
+          canvas.setAttribute("aria-label", `8 images of the digit ${dg} from your generator (seed ${s})`);
+          caption.textContent = `8 × G(z | ${dg}) by the generator you trained (iteration ${handed.iteration}), computed by the explorer's engine.`;
+          handed.draws++; explorerBox.dataset.draws = handed.draws;
+        };
+        handed.redraw = redraw;
+        digit.addEventListener("input", redraw); seed.addEventListener("input", redraw);
+      }
+      handed.model = model; handed.iteration = engine.stats.iteration;
+      handed.redraw();
+      return model;
+    }
+    hand.addEventListener("click", () => handToExplorer().catch(e => { message.textContent = e.message; }));
+
+    Object.assign(self, {
+      start, pause, reset: doReset, hand: handToExplorer, grid, controls: c, message, status,
+      run(n) {  // train n more iterations; resolves with the iteration count when done
+        target = engine.stats.iteration + n;
+        const p = new Promise(resolve => { finished = resolve; });
+        start();
+        return p;
+      },
+      sample(digit, n, seed = 0) {  // n images of a digit, [0, 1], 784 values each (inference mode)
+        const z = new Float32Array(n * LATENT), r = Random(seed);
+        for (let i = 0; i < z.length; i++) z[i] = r.normal();
+        return Array.from(engine.sample(z, new Int32Array(n).fill(digit)));
+      },
+    });
+    Object.defineProperty(self, "history", { get: () => engine.stats.history });
+    Object.defineProperty(self, "kernels", { get: () => engine.kernels });
+    self.state = "idle";
+    drawGrid(); drawCurves(); showStatus();
+    return self;
+  }
+
+  const trainers = [];
+  function start() {
+    if (!document.getElementById("cgan-trainer-style")) document.head.append(el("style", { id: "cgan-trainer-style", textContent: CSS }));
+    for (const root of document.querySelectorAll(".cgan-trainer:not([data-started])")) {
+      root.dataset.started = "true";
+      const promise = trainer(root);
+      trainers.push(promise);
+      if (trainers.length === 1) promise.then(t => { window.cganTrainer = t; root.dataset.ready = t.state; });
+    }
+  }
+
+  window.CGANTrainer = {
+    Engine, Random, loadData, checkKnob, KNOBS, DEFAULTS, PRESETS, dataset, start, trainers,
+    simdAvailable: () => !!simdModule(false), fmaAvailable: () => !!(simdModule(true) || {}).fused,
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
