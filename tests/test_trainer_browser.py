@@ -406,3 +406,25 @@ def test_served_over_http_the_page_fetches_the_packed_digits(book_chromium: Brow
     finally:
         page.close()
         server.shutdown()
+
+
+def test_the_page_states_its_own_weight() -> None:
+    """The sizes the page's prose gives are those of the files it loads: the digits exactly as rounded,
+    the scripts (which change more often) within 10%."""
+    import re
+
+    text = " ".join((ROOT / "book" / "train_in_browser.md").read_text().split())
+    require_built_book()
+    size = lambda name: (HTML / "_static" / name).stat().st_size  # noqa: E731
+    said = {
+        "script": (r"its script \((\d+) kB\)", size("cgan-trainer.js") / 1e3, 0.1),  # within 10%
+        "packed": (r"([\d.]+) MB from a web server", size("mnist_train.bin.gz") / 1e6, 0),  # as rounded
+        "disk": (r"\(([\d.]+) MB from disk", size("mnist_train.js") / 1e6, 0),
+        "explorer": (r"explorer's script \((\d+) kB\)", size("cgan-explorer.js") / 1e3, 0.1),
+    }
+    for name, (pattern, actual, relative) in said.items():
+        found = re.search(pattern, text)
+        assert found, f"the page does not say the {name} size"
+        stated = float(found[1])
+        slack = relative * actual if relative else 0.005
+        assert abs(stated - actual) <= slack, f"{name}: the page says {stated}, the file is {actual:.3f}"

@@ -233,6 +233,7 @@
 
   /* ---- the engine: G, D, their gradients and Adam states in one memory ---- */
 
+  const PAD = 256 * 104;  // scratch for products whose rows are not a multiple of 8 floats long
   const BATCH = 32, LATENT = 100, CLASSES = 10, PIXELS = 784, SLOPE = 0.2, RATE = 0.4, MOMENTUM = 0.8, BN_EPS = 1e-3;
   const DEFAULTS = { conditioning: "multiply", seed: 0, lrD: 2e-4, lrG: 2e-4, beta1: 0.5, beta2: 0.999, dSteps: 1, simd: true, fma: true };
   const KNOBS = {  // what the page accepts: [min, max] (inclusive), or the allowed values
@@ -296,6 +297,7 @@
       dd: [1, 2].map(() => alloc(N * 512)), mask: [1, 2].map(() => new Uint8Array(N * 512)), dout: alloc(N * 8),
       e1: alloc(N * 1024), e2: alloc(N * 1024), tr: alloc(1024 * N), dimg: alloc(N * PIXELS), dgh0: alloc(N * gIn),
       tr2: alloc(N * dIn), trG: alloc(1024 * N), sampleZ: alloc(N * LATENT), sampleOut: alloc(N * PIXELS),
+      padB: alloc(PAD), padC: alloc(PAD),
     };
     const bytes = 4 * top;  // every buffer is allocated above this line
     let memory = null, F, K = null;
@@ -310,11 +312,13 @@
     // Kernels on float offsets.
     const nt = (W, X, Y, B, I, O, n) => { if (K && I % 4 === 0 && n % 4 === 0) K.nt(4 * W, 4 * X, 4 * Y, 4 * B, I, O, n); else ntJS(F, W, X, Y, B, I, O, n); };
     const nn = (A, B, C, R, Kd, J, acc) => {
-      if (K && R % 4 === 0 && J >= 8) {
-        const J8 = J - (J % 8);
-        if (J8 === J) { K.nn(4 * A, 4 * B, 4 * C, R, Kd, J, acc ? 1 : 0); return; }
-        // J not a multiple of 8: the kernel on the first J8 columns of each row is not possible with
-        // row strides J, so fall back for the whole product (only G's first layer, 100 inputs).
+      if (K && R % 4 === 0 && J % 8 === 0) { K.nn(4 * A, 4 * B, 4 * C, R, Kd, J, acc ? 1 : 0); return; }
+      const Jp = 8 * Math.ceil(J / 8);  // J not a multiple of 8 (G's 100 inputs): B and C padded with zero columns
+      if (K && R % 4 === 0 && !acc && Kd * Jp <= PAD && R * Jp <= PAD) {
+        for (let k = 0; k < Kd; k++) { F.set(F.subarray(B + k * J, B + (k + 1) * J), act.padB + k * Jp); F.fill(0, act.padB + k * Jp + J, act.padB + (k + 1) * Jp); }
+        K.nn(4 * A, 4 * act.padB, 4 * act.padC, R, Kd, Jp, 0);
+        for (let r = 0; r < R; r++) F.copyWithin(C + r * J, act.padC + r * Jp, act.padC + r * Jp + J);
+        return;
       }
       nnJS(F, A, B, C, R, Kd, J, acc);
     };
@@ -327,8 +331,11 @@
     const transpose = (X, T, rows, cols) => {  // T (cols x rows) = X^T
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) F[T + c * rows + r] = F[X + r * cols + c];
     };
+    const S1 = new Float64Array(1024), S2 = new Float64Array(1024), S3 = new Float64Array(1024);  // per-unit sums
     const colsum = (X, out, rows, cols) => {
-      for (let c = 0; c < cols; c++) { let s = 0; for (let r = 0; r < rows; r++) s += F[X + r * cols + c]; F[out + c] = s; }
+      S1.fill(0, 0, cols);
+      for (let r = 0; r < rows; r++) for (let c = 0, x = X + r * cols; c < cols; c++) S1[c] += F[x + c];
+      for (let c = 0; c < cols; c++) F[out + c] = S1[c];
     };
 
     // ---- initial weights: Keras' initializers, drawn from the seed ----
@@ -368,13 +375,12 @@
         for (let i = 0; i < n * U; i++) if (F[a + i] < 0) F[xh + i] = F[a + i] * SLOPE; else F[xh + i] = F[a + i];  // leaky -> xh (reused)
         if (training) {
           const mean = act.gmean[l], vr = act.gvar[l], inv = act.ginv[l], mm = moving[l].mean, mv = moving[l].variance;
+          S1.fill(0, 0, U); S2.fill(0, 0, U);  // the batch mean, then the (biased) variance about it, as Keras
+          for (let s = 0; s < n; s++) for (let u = 0, r = xh + s * U; u < U; u++) S1[u] += F[r + u];
+          for (let u = 0; u < U; u++) F[mean + u] = S1[u] / n;
+          for (let s = 0; s < n; s++) for (let u = 0, r = xh + s * U; u < U; u++) { const d = F[r + u] - F[mean + u]; S2[u] += d * d; }
           for (let u = 0; u < U; u++) {
-            let s1 = 0;
-            for (let s = 0; s < n; s++) s1 += F[xh + s * U + u];
-            const mu = Math.fround(s1 / n);
-            let s2 = 0;
-            for (let s = 0; s < n; s++) { const d = F[xh + s * U + u] - mu; s2 += d * d; }
-            F[mean + u] = mu; F[vr + u] = s2 / n;
+            F[vr + u] = S2[u] / n;
             F[inv + u] = 1 / Math.sqrt(F[vr + u] + BN_EPS);
             F[mm + u] = F[mm + u] * MOMENTUM + F[mean + u] * (1 - MOMENTUM);
             F[mv + u] = F[mv + u] * MOMENTUM + F[vr + u] * (1 - MOMENTUM);
@@ -489,17 +495,14 @@
         // back through BN (training mode) and LeakyReLU of layer l - 1
         const U = gUnits[l - 1], xh = act.gx[l - 1], inv = act.ginv[l - 1], a = act.ga[l - 1];
         const gamma = Gn.p(`bn_${l - 1}/gamma`), dgamma = Gn.g(`bn_${l - 1}/gamma`), dbeta = Gn.g(`bn_${l - 1}/beta`);
-        for (let u = 0; u < U; u++) {
-          let sb = 0, sg = 0;
-          for (let s = 0; s < N; s++) { const i = s * U + u; sb += F[dx + i]; sg += F[dx + i] * F[xh + i]; }
-          F[dbeta + u] = sb; F[dgamma + u] = sg;
-          const k = F[gamma + u] * F[inv + u] / N;
-          for (let s = 0; s < N; s++) {
-            const i = s * U + u;
-            let d = k * (N * F[dx + i] - sb - F[xh + i] * sg);
-            if (!(F[a + i] > 0)) d *= SLOPE;
-            F[dx + i] = d;
-          }
+        S1.fill(0, 0, U); S2.fill(0, 0, U);
+        for (let s = 0; s < N; s++) for (let u = 0, r = s * U; u < U; u++) { S1[u] += F[dx + r + u]; S2[u] += F[dx + r + u] * F[xh + r + u]; }
+        for (let u = 0; u < U; u++) { F[dbeta + u] = S1[u]; F[dgamma + u] = S2[u]; S3[u] = F[gamma + u] * F[inv + u] / N; }
+        for (let s = 0; s < N; s++) for (let u = 0; u < U; u++) {
+          const i = s * U + u;
+          let d = S3[u] * (N * F[dx + i] - S1[u] - F[xh + i] * S2[u]);
+          if (!(F[a + i] > 0)) d *= SLOPE;
+          F[dx + i] = d;
         }
         upstream = dx; O = U;
       }
