@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 COLAB_VENV := .venv-colab
 COLAB_PINS := tests/colab/colab-runtime.txt
 
-.PHONY: book test lint venv assets chromium colab-venv actionlint clean
+.PHONY: book test lint venv assets chromium colab-venv actionlint clean ko-update ko-status ko-complete
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,32 @@ actionlint:
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-# After the build: the generators for the page explorer (book/_js/cgan-explorer.js) into _static/.
+# After the English build: the Korean book into _build/html/ko (scripts/korean.py: the same sources
+# through locales/ko's catalogs, the English execution cache reused, warnings as errors), then the
+# generators for the page explorer (book/_js/cgan-explorer.js) and the digits for the train-it-here
+# page, made once in _build/web, into both _static/ folders.
 book: venv assets
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
-	$(BIN)/cgan export-web --out _build/html/_static
-	$(BIN)/python -m cgan_lib.web_trainer --out _build/html/_static
+	$(KOREAN) build
+	$(BIN)/cgan export-web --out _build/web
+	$(BIN)/python -m cgan_lib.web_trainer --out _build/web
+	cp -R _build/web/. _build/html/_static/
+	cp -R _build/web/. _build/html/ko/_static/
+
+# The Korean edition. After any change of the English prose: ko-update merges it into the catalogs
+# (locales/ko/LC_MESSAGES/book/*.po; changed messages turn fuzzy) and regenerates the Korean Colab
+# notebooks (ko/book/*.ipynb). ko-status counts what is left to translate; ko-complete fails unless
+# every message is translated and none is fuzzy.
+KOREAN = $(BIN)/python scripts/korean.py
+
+ko-update: venv
+	$(KOREAN) update
+
+ko-status: venv
+	$(KOREAN) status
+
+ko-complete: venv
+	$(KOREAN) status --strict
 
 lint: venv
 	$(BIN)/ruff check .
