@@ -713,6 +713,7 @@
 .cgan-trainer .cgan-trainer-knobs { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(16em, 100%), 1fr)); gap: 0.4em 1.2em; }
 .cgan-trainer .cgan-trainer-knob { display: flex; align-items: center; gap: 0.5em; min-width: 0; }
 .cgan-trainer .cgan-trainer-knob label { min-width: 8.5em; }
+.cgan-trainer .cgan-trainer-knob.cgan-trainer-wide { grid-column: 1 / -1; }
 .cgan-trainer .cgan-trainer-knob input, .cgan-trainer .cgan-trainer-knob select { flex: 1; min-width: 0; max-width: 100%; }
 .cgan-trainer .cgan-trainer-status, .cgan-trainer .cgan-trainer-engine { font-size: 0.85em; margin: 0.3em 0; font-variant-numeric: tabular-nums; }
 .cgan-trainer .cgan-trainer-message { color: #b00020; font-size: 0.9em; min-height: 1.2em; margin: 0.2em 0; }
@@ -788,6 +789,7 @@
     const knobs = el("div", { className: "cgan-trainer-knobs" });
     const c = {};
     c.preset = knob(knobs, id("preset"), "preset", el("select"));
+    c.preset.parentNode.classList.add("cgan-trainer-wide");  // its option texts are long
     for (const [value, p] of Object.entries(PRESETS)) c.preset.append(el("option", { value, textContent: p.label }));
     c.lrD = knob(knobs, id("lr-d"), "D learning rate", el("input", { type: "text", inputMode: "decimal", value: "2e-4" }));
     c.lrG = knob(knobs, id("lr-g"), "G learning rate", el("input", { type: "text", inputMode: "decimal", value: "2e-4" }));
