@@ -822,7 +822,7 @@
       self.speed = 0;
       engineLine.textContent = engine.simd
         ? `Engine: ${engine.kernels}, in this tab, on one core.`
-        : "Engine: plain JavaScript, because this browser has no WebAssembly SIMD: it works, about ten times slower.";
+        : "Engine: plain JavaScript, because this browser has no WebAssembly SIMD: it works, more than ten times slower.";
       root.dataset.engine = engine.simd ? "wasm-simd" : "js";
     }
     make();
