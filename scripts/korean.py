@@ -308,6 +308,10 @@ def compile_catalogs(target: Path) -> None:
         mofile.write_mo(buf, catalog, use_fuzzy=False)
         if not mo.exists() or mo.read_bytes() != buf.getvalue():
             mo.write_bytes(buf.getvalue())
+        # Sphinx makes a page depend on its .mo only when the .po sits beside it (CatalogRepository
+        # lists .po files): without it, an edited translation would not rebuild its page.
+        if not mo.with_suffix(".po").exists() or mo.with_suffix(".po").read_bytes() != po.read_bytes():
+            shutil.copyfile(po, mo.with_suffix(".po"))
 
 
 # Korean search. Sphinx has no Korean search language (it would fall back to English): words are

@@ -199,9 +199,10 @@ def test_translations_keep_equations_code_numbers_and_references() -> None:
 
 def test_translations_do_not_start_a_list_or_heading() -> None:
     """Sphinx keeps the English when a translation parses as another block: '1. 소개' is a list
-    (MyST-Parser #852), so a table cell or heading that starts with a number writes '1\\. 소개'."""
-    bad = [(d, ko[:40]) for d, en, ko in translated()
-           if re.match(r"(\d+\.|[-*+>#]|\|)\s", ko) and not re.match(r"(\d+\.|[-*+>#]|\|)\s", en)]
+    (MyST-Parser #852), so a table cell or heading that starts with a number writes '1\\. 소개'
+    (checked: '2\\. ...' translates a chapter-9 heading, '1. ...' and '3) ...' leave it English)."""
+    block = r"(\d+[.)]|[-*+>#]|\|)\s"  # "1." and "1)" start an ordered list
+    bad = [(d, ko[:40]) for d, en, ko in translated() if re.match(block, ko) and not re.match(block, en)]
     assert not bad, f"translations that parse as a list or heading (escape: '1\\. '): {bad}"
 
 
