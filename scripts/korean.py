@@ -415,6 +415,9 @@ def build() -> int:
     if status == 0:
         shutil.rmtree(HTML, ignore_errors=True)
         shutil.copytree(KO_BUILD / "html", HTML)
+        for docname in chapters():  # the page's download button gives the Korean notebook
+            if (NOTEBOOKS / f"{docname}.ipynb").exists():
+                shutil.copyfile(NOTEBOOKS / f"{docname}.ipynb", HTML / "_sources" / f"{docname}.ipynb")
         # as `jupyter-book build` does: index.html sends to the first page
         first = toc_docnames()[0]
         (HTML / "index.html").write_text(f'\n<meta http-equiv="Refresh" content="0; url={first}.html" />\n')

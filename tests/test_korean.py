@@ -249,6 +249,8 @@ def test_korean_book_has_every_page() -> None:
     page = (html / f"{korean.toc_docnames()[0]}.html").read_text()
     assert '<html lang="ko"' in page and "language-switch.js" in page
     first = korean.toc_docnames()[0]
+    downloaded = html / "_sources" / f"{first}.ipynb"  # the page's download button
+    assert downloaded.read_text() == (korean.NOTEBOOKS / f"{first}.ipynb").read_text()
     assert "https://colab.research.google.com/github/" in page and f"/blob/main/ko/{first}.ipynb" in page
 
 
