@@ -715,6 +715,8 @@
 .cgan-trainer .cgan-trainer-knob label { min-width: 8.5em; }
 .cgan-trainer .cgan-trainer-knob.cgan-trainer-wide { grid-column: 1 / -1; }
 .cgan-trainer .cgan-trainer-knob input, .cgan-trainer .cgan-trainer-knob select { flex: 1; min-width: 0; max-width: 100%; }
+.cgan-trainer .cgan-trainer-knob select { flex: 1 0 auto; }  /* as wide as its longest option: no text cut off */
+.cgan-trainer .cgan-trainer-knob.cgan-trainer-wide { flex-wrap: wrap; }
 .cgan-trainer .cgan-trainer-status, .cgan-trainer .cgan-trainer-engine { font-size: 0.85em; margin: 0.3em 0; font-variant-numeric: tabular-nums; }
 .cgan-trainer .cgan-trainer-message { color: #b00020; font-size: 0.9em; min-height: 1.2em; margin: 0.2em 0; }
 .cgan-trainer .cgan-trainer-curves { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); gap: 0.5em; }`;
@@ -729,22 +731,30 @@
     return input;
   }
 
-  /* One chart: a few series against the iteration, on a canvas (drawn anew each time). */
-  function chart(canvas, title, series, history, range) {
-    const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height, left = 34, right = 6, top = 18, bottom = 16;
+  /* One chart: a few series against the iteration, on a canvas (drawn anew each time). With `own`, each
+     of two series gets its own scale: the first's on the left axis, the second's on the right, in its colour. */
+  function chart(canvas, title, series, history, range, own = false) {
+    const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height, left = 34, right = own ? 34 : 6, top = 18, bottom = 16;
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.fillText(title, left, 12);
     const n = history.length, xs = Math.max(n, 2);
-    let lo = range ? range[0] : Infinity, hi = range ? range[1] : -Infinity;
-    if (!range) for (const row of history) for (const s of series) { lo = Math.min(lo, row[s.key]); hi = Math.max(hi, row[s.key]); }
-    if (!(hi > lo)) { lo = 0; hi = 1; }
-    const X = i => left + (W - left - right) * i / (xs - 1), Y = v => top + (H - top - bottom) * (1 - (v - lo) / (hi - lo));
-    ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left, H - bottom); ctx.lineTo(W - right, H - bottom); ctx.stroke();
-    ctx.fillStyle = "#555"; ctx.fillText(hi.toFixed(2), 2, top + 4); ctx.fillText(lo.toFixed(2), 2, H - bottom);
-    ctx.fillText(n ? `iteration ${history[n - 1].iteration}` : "iteration 0", W - right - 90, H - 3);
+    const scale = keys => {
+      let lo = range ? range[0] : Infinity, hi = range ? range[1] : -Infinity;
+      if (!range) for (const row of history) for (const key of keys) { lo = Math.min(lo, row[key]); hi = Math.max(hi, row[key]); }
+      return hi > lo ? [lo, hi] : [0, 1];
+    };
+    const scales = own ? series.map(s => scale([s.key])) : series.map(() => scale(series.map(s => s.key)));
+    const X = i => left + (W - left - right) * i / (xs - 1);
+    ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left, H - bottom); ctx.lineTo(W - right, H - bottom);
+    if (own) ctx.lineTo(W - right, top);
+    ctx.stroke();
+    ctx.fillStyle = own ? series[0].color : "#555"; ctx.fillText(scales[0][1].toFixed(2), 2, top + 4); ctx.fillText(scales[0][0].toFixed(2), 2, H - bottom);
+    if (own) { ctx.fillStyle = series[1].color; ctx.fillText(scales[1][1].toFixed(2), W - right + 3, top + 4); ctx.fillText(scales[1][0].toFixed(2), W - right + 3, H - bottom); }
+    ctx.fillStyle = "#555"; ctx.fillText(n ? `iteration ${history[n - 1].iteration}` : "iteration 0", W - right - 90, H - 3);
     const step = Math.max(1, Math.floor(n / 600));  // at most ~600 points per line
     let lx = left + 90;
-    for (const s of series) {
+    series.forEach((s, k) => {
+      const [lo, hi] = scales[k], Y = v => top + (H - top - bottom) * (1 - (v - lo) / (hi - lo));
       ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.beginPath();
       for (let i = 0; i < n; i += step) {
         let v = 0, c = 0;  // the mean of the points this pixel stands for: the curve without the noise of single batches
@@ -753,8 +763,9 @@
         if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
       }
       ctx.stroke();
-      ctx.fillStyle = s.color; ctx.fillText("— " + s.label, lx, 12); lx += ctx.measureText("— " + s.label).width + 10;
-    }
+      const text = "— " + s.label + (own ? (k === 0 ? " (left scale)" : " (right scale)") : "");
+      ctx.fillStyle = s.color; ctx.fillText(text, lx, 12); lx += ctx.measureText(text).width + 10;
+    });
   }
 
   async function trainer(root) {
@@ -783,7 +794,7 @@
     const curves = el("div", { className: "cgan-trainer-curves" });
     const lossCanvas = el("canvas", { width: 340, height: 170 }), viewCanvas = el("canvas", { width: 340, height: 170 });
     lossCanvas.setAttribute("role", "img"); viewCanvas.setAttribute("role", "img");
-    lossCanvas.setAttribute("aria-label", "the losses of D and G against the iteration");
+    lossCanvas.setAttribute("aria-label", "the losses of D (left scale) and G (right scale) against the iteration");
     viewCanvas.setAttribute("aria-label", "D's mean output on real pairs and on G's pairs against the iteration");
     curves.append(lossCanvas, viewCanvas);
     const knobs = el("div", { className: "cgan-trainer-knobs" });
@@ -795,6 +806,7 @@
     c.lrG = knob(knobs, id("lr-g"), "G learning rate", el("input", { type: "text", inputMode: "decimal", value: "2e-4" }));
     c.dSteps = knob(knobs, id("d-steps"), "D steps per G step", el("input", { type: "number", min: 1, max: 10, step: 1, value: 1 }));
     c.conditioning = knob(knobs, id("conditioning"), "conditioning", el("select"));
+    c.conditioning.parentNode.classList.add("cgan-trainer-wide");
     for (const [value, text] of [["multiply", "multiply (the tutorial)"], ["concatenate", "concatenate (the library's)"]]) c.conditioning.append(el("option", { value, textContent: text }));
     c.seed = knob(knobs, id("seed"), "seed", el("input", { type: "number", min: 0, max: 2147483647, step: 1, value: d.seed || 0 }));
     const message = el("p", { className: "cgan-trainer-message" });
@@ -847,7 +859,7 @@
     }
     function drawCurves() {
       const h = engine.stats.history;
-      chart(lossCanvas, "losses", [{ key: "dLoss", label: "D", color: "#1f77b4" }, { key: "gLoss", label: "G", color: "#d62728" }], h);
+      chart(lossCanvas, "losses", [{ key: "dLoss", label: "D", color: "#1f77b4" }, { key: "gLoss", label: "G", color: "#d62728" }], h, null, true);
       chart(viewCanvas, "D's view", [{ key: "dReal", label: "D(x|y)", color: "#2ca02c" }, { key: "dFake", label: "D(G(z|y)|y)", color: "#9467bd" }], h, [0, 1]);
     }
     function showStatus() {
@@ -922,7 +934,7 @@
       const p = PRESETS[c.preset.value];
       c.lrD.value = String(p.lrD); c.lrG.value = String(p.lrG); c.dSteps.value = String(p.dSteps);
       for (const name of ["lrD", "lrG", "dSteps"]) { engine.set(name, p[name]); settings[name] = p[name]; accepted[name] = c[name].value; }
-      message.textContent = `Preset: ${p.label}. Press Reset to start it from new weights, or Train to continue from here.`;
+      message.textContent = `Preset: ${p.label}. Press Reset to start it again from the seed's starting weights, or Train to continue from here.`;
     });
 
     /* The trained G, batch normalization folded, in the page explorer's own engine (cgan-explorer.js). */
