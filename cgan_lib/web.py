@@ -28,7 +28,7 @@ FORMAT = "cgan-web-generator/1"
 DTYPES = ("float16", "float32")
 PAGE_NOTE = (
     "This explorer runs in the browser on the book's web page. In Colab or Jupyter, use the "
-    "ipywidgets explorer of chapter 8 instead: <code>cgan_lib.widgets.digit_explorer()</code>."
+    "live ipywidgets explorer instead: <code>cgan_lib.widgets.digit_explorer()</code>."
 )
 
 
