@@ -205,7 +205,7 @@ def test_readme_lists_every_chapter_with_its_colab_badge() -> None:
 
 
 RUNNING_TIME = re.compile(
-    r"All cells: about \*\*(?P<cpu>[^*]+)\*\* on a 2-core laptop CPU, "
+    r"All cells: about \*\*(?P<cpu>[^*]+)\*\* on a 2-core CPU, "
     r"about \*\*(?P<gpu>[^*]+)\*\* on Colab's GPU \(an estimate\)\."
 )
 
