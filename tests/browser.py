@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import functools
+import http.server
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -236,3 +239,20 @@ def displayed_image_b64(img: Locator) -> str:
           return btoa(s);
         }"""
     )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def served_book() -> Iterator[str]:
+    """The built book over http on a free local port, as a web server gives it; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=HTML)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()

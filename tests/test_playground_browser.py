@@ -7,14 +7,11 @@ every control changes the picture, the judge reads each digit as asked, the numb
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot
+from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot, served_book
 from playwright.sync_api import Browser, Page, expect
 
 from cgan_lib import data, judge, models, sampling, web
@@ -206,38 +203,30 @@ def test_the_book_opens_with_the_explorer(chromium: Browser) -> None:
         page.close()
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 def test_served_over_http_the_page_fetches_the_binary_weights(chromium: Browser) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=HTML))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    page = chromium.new_page()
-    requested, outside = [], []
-    page.on("request", lambda r: requested.append(r.url))
+    with served_book() as base:
+        page = chromium.new_page()
+        requested, outside = [], []
+        page.on("request", lambda r: requested.append(r.url))
 
-    def route(r) -> None:
-        if r.request.url.startswith((base, "data:", "blob:")):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
+        def route(r) -> None:
+            if r.request.url.startswith((base, "data:", "blob:")):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
 
-    page.route("**/*", route)
-    try:
-        page.goto(base + PAGE)
-        wait_drawn(page)
-        set_digit(page, 5)
-        assert np.sum(judge.predict_digits(data.from_display(picture(page))) == 5) >= 7
-        assert base + "_static/generator_multiply.bin" in requested
-        assert base + "_static/generator_multiply.js" not in requested
-        assert not outside, outside
-    finally:
-        page.close()
-        server.shutdown()
+        page.route("**/*", route)
+        try:
+            page.goto(base + PAGE)
+            wait_drawn(page)
+            set_digit(page, 5)
+            assert np.sum(judge.predict_digits(data.from_display(picture(page))) == 5) >= 7
+            assert base + "_static/generator_multiply.bin" in requested
+            assert base + "_static/generator_multiply.js" not in requested
+            assert not outside, outside
+        finally:
+            page.close()
 
 
 @pytest.mark.parametrize("with_script", [False, True])

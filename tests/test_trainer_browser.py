@@ -11,10 +11,7 @@ folder of their own (from disk); the page tests open the built book's page.
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot
+from browser import HTML, ROOT, launch, open_page, require_built_book, screenshot, served_book
 from keras import layers
 from playwright.sync_api import Browser, Page, expect
 
@@ -383,29 +380,21 @@ def test_without_webassembly_simd_the_page_trains_in_plain_javascript(book_chrom
         page.close()
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 def test_served_over_http_the_page_fetches_the_packed_digits(book_chromium: Browser) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=HTML))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    page = book_chromium.new_page()
-    requested = []
-    page.on("request", lambda r: requested.append(r.url))
-    try:
-        page.goto(base + PAGE)
-        ready(page)
-        page.evaluate("() => cganTrainer.run(3)")
-        page.wait_for_function("() => cganTrainer.iteration >= 3", timeout=60_000)
-        assert base + "_static/mnist_train.bin.gz" in requested
-        assert base + "_static/mnist_train.js" not in requested
-        assert all(u.startswith(base) for u in requested), requested
-    finally:
-        page.close()
-        server.shutdown()
+    with served_book() as base:
+        page = book_chromium.new_page()
+        requested = []
+        page.on("request", lambda r: requested.append(r.url))
+        try:
+            page.goto(base + PAGE)
+            ready(page)
+            page.evaluate("() => cganTrainer.run(3)")
+            page.wait_for_function("() => cganTrainer.iteration >= 3", timeout=60_000)
+            assert base + "_static/mnist_train.bin.gz" in requested
+            assert base + "_static/mnist_train.js" not in requested
+            assert all(u.startswith(base) for u in requested), requested
+        finally:
+            page.close()
 
 
 def test_the_page_states_its_own_weight() -> None:
