@@ -126,11 +126,16 @@ def render_catalog(catalog: Catalog) -> str:
     return re.sub(r"^# (Translations template|FIRST AUTHOR|Copyright \(C\)).*\n", "", text, flags=re.M)
 
 
-def merge(docname: str, template: Catalog) -> Catalog:
-    """The catalog of a page updated to a new template (msgmerge's rules: fuzzy matches, obsolete)."""
+def merge(docname: str, template: Catalog, elsewhere: dict[str, str]) -> Catalog:
+    """The catalog of a page updated to a new template (msgmerge's rules: fuzzy matches, obsolete);
+    a message that moved here unchanged from another page keeps that page's translation."""
     catalog = read_catalog(docname)
     catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
     catalog.obsolete.clear()  # git keeps the history; an obsolete entry is noise in review
+    for message in catalog:
+        if message.id and (message.fuzzy or not message.string) and message.id in elsewhere:
+            message.string = elsewhere[message.id]
+            message.flags.discard("fuzzy")
     return catalog
 
 
@@ -436,9 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             templates = extract(Path(tmp))
         if args.command == "update":
+            known = {en: ko for docname in templates for en, ko in translations(docname).items()}
             for docname, template in templates.items():
                 path = catalog_path(docname)
-                text = render_catalog(merge(docname, template))
+                text = render_catalog(merge(docname, template, known))
                 if not path.exists() or path.read_text() != text:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text)

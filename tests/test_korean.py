@@ -160,6 +160,27 @@ def test_every_use_of_a_fixed_term_says_the_korean_term() -> None:
     assert not missing, f"a fixed term not translated as fixed: {missing}"
 
 
+def test_a_message_moved_to_another_page_keeps_its_translation(tmp_path, monkeypatch) -> None:
+    """A paragraph moved unchanged from one chapter to another keeps its translation; a new one is
+    left for the translator; an old translation of a changed message is kept as fuzzy."""
+    from babel.messages.catalog import Catalog
+
+    monkeypatch.setattr(korean, "CATALOGS", tmp_path)
+    old = Catalog(locale="ko")
+    old.add("The old wording.", "옛 문장입니다.")
+    korean.catalog_path("book/x").parent.mkdir(parents=True)
+    korean.catalog_path("book/x").write_text(korean.render_catalog(old))
+    template = Catalog(locale="ko")
+    ids = ("Moved here unchanged.", "Brand new.", "The old wording, changed.")
+    for message in ids:
+        template.add(message)
+    merged = korean.merge("book/x", template, {"Moved here unchanged.": "그대로 옮겨 왔습니다."})
+    moved, new, changed = (merged[m] for m in ids)
+    assert (moved.string, moved.fuzzy) == ("그대로 옮겨 왔습니다.", False)
+    assert (new.string or "", new.fuzzy) == ("", False)
+    assert (changed.string, changed.fuzzy) == ("옛 문장입니다.", True)
+
+
 # --- translations keep what must not change -----------------------------------------------------
 
 def markup(text: str) -> dict[str, Counter]:
