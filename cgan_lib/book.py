@@ -14,10 +14,12 @@ class GluedText(str):
         return str(self)
 
 
-def glue(name: str, value, *, display: bool = False) -> None:
+def glue(name: str, value, *, ko: str | None = None, display: bool = False) -> None:
     """Make `value` available to the text as {glue:}`name` (Jupyter Book); a no-op elsewhere.
 
-    Colab and plain Jupyter have no myst-nb, so there the number simply stays in the cell's output.
+    A glued phrase (a string) may also give its Korean, `ko`, for the Korean edition's sentence:
+    that is glued as `<name>_ko`. Colab and plain Jupyter have no myst-nb, so there the value simply
+    stays in the cell's output.
     """
     try:
         from myst_nb import glue as myst_glue
@@ -28,3 +30,5 @@ def glue(name: str, value, *, display: bool = False) -> None:
     if isinstance(value, str):
         value = GluedText(value)
     myst_glue(name, value, display=display)
+    if ko is not None:
+        myst_glue(f"{name}_ko", GluedText(ko), display=display)

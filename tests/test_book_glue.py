@@ -8,7 +8,7 @@ from browser import book_pages, require_built_book
 from IPython.core.formatters import format_display_data
 from myst_nb.core.variables import format_plain_text
 
-from cgan_lib.book import GluedText
+from cgan_lib.book import GluedText, glue
 
 QUOTES = "'\"‘’“”"
 
@@ -32,3 +32,15 @@ def test_no_pasted_value_in_the_built_book_is_quoted() -> None:
         if value[:1] in QUOTES or value[-1:] in QUOTES
     ]
     assert not quoted, f"glued values shown in quotes: {quoted}"
+
+
+def test_a_glued_phrase_carries_its_korean(monkeypatch) -> None:
+    """glue(name, phrase, ko=...) glues the phrase as `name` and its Korean as `name_ko`."""
+    import myst_nb
+
+    calls = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: calls.append((name, str(value))))
+    glue("verdict", "holds for every seed", ko="모든 시드에서 성립합니다")
+    glue("count", 3)
+    assert calls == [("verdict", "holds for every seed"), ("verdict_ko", "모든 시드에서 성립합니다"),
+                     ("count", "3")]

@@ -9,6 +9,7 @@ the Korean Colab notebooks ko/book/*.ipynb. After any change of the English pros
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 from collections import Counter
@@ -208,6 +209,7 @@ def test_translations_keep_equations_code_numbers_and_references() -> None:
     problems = []
     for docname, en, ko in translated():
         want, have = markup(en), markup(ko)
+        have["glue"] = Counter({(n, re.sub(r"_ko(?=:|$)", "", b)): k for (n, b), k in have["glue"].items()})
         for kind in ("math", "code", "glue", "references", "links"):
             if want[kind] != have[kind]:
                 lost, added = dict(want[kind] - have[kind]), dict(have[kind] - want[kind])
@@ -216,6 +218,34 @@ def test_translations_keep_equations_code_numbers_and_references() -> None:
         if lost:
             problems.append(f"{docname}: numbers {dict(lost)} missing in the Korean of {en[:50]!r}")
     assert not problems, "\n".join(problems)
+
+
+def korean_phrases(docname: str) -> set[str]:
+    """The glue names of a chapter whose phrase has a Korean version: `glue("name", ..., ko=...)`."""
+    path = korean.ROOT / f"{docname}.ipynb"
+    if not path.exists():
+        return set()
+    names = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or "ko=" not in cell.source:
+            continue
+        python = re.sub(r"^\s*[%!].*$", "", cell.source, flags=re.M)  # IPython magics and shell lines
+        for node in ast.walk(ast.parse(python)):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "glue" and node.args
+                    and isinstance(node.args[0], ast.Constant) and any(k.arg == "ko" for k in node.keywords)):
+                names.add(node.args[0].value)
+    return names
+
+
+def test_a_glued_phrase_is_pasted_in_korean() -> None:
+    """Where the English pastes a glued phrase that has a Korean version, the Korean pastes that."""
+    english = []
+    for docname, en, ko in translated():
+        phrases = korean_phrases(docname)
+        for role in re.findall(r"\{glue:text\}`([^`:]+)", en):
+            if role in phrases and f"`{role}_ko" not in ko:
+                english.append((docname, role))
+    assert not english, f"English phrases pasted into Korean (use <name>_ko): {english}"
 
 
 def test_translations_do_not_start_a_list_or_heading() -> None:
