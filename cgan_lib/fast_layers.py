@@ -71,17 +71,14 @@ def dropout_call(self: layers.Dropout, inputs, training=False):
     )
 
 
-def use_fast_calls(model: keras.Model) -> list[layers.Dropout]:
-    """Switch every Dense and Dropout layer of `model` to the calls above; returns its Dropout layers.
+def use_fast_calls(model: keras.Model) -> None:
+    """Switch every Dense and Dropout layer of `model` to the calls above.
 
     Weights, outputs and masks stay Keras' own (Dropout draws as Keras does until `algorithm` is set).
     """
-    dropouts = []
     for layer in model._flatten_layers():
         if type(layer) is layers.Dense and layer.units > 1:  # one unit: its gradient is no matrix product
             layer.call = types.MethodType(dense_call, layer)
         elif type(layer) is layers.Dropout:
             layer.call = types.MethodType(dropout_call, layer)
             layer.algorithm = DROPOUT_ALGORITHM
-            dropouts.append(layer)
-    return dropouts
