@@ -34,7 +34,7 @@ def generate(generator: keras.Model, digits: int | Iterable[int], *, n: int = 1,
     """n images of each requested digit, float32 (len(digits) * n, 28, 28) in [-1, 1].
 
     The same seed gives the same noise, and every digit gets the same n noise vectors: image i of each
-    digit is drawn from the same z (which does not make it the same handwriting; chapter 3 measures it).
+    digit is drawn from the same z (which does not make it the same handwriting; chapter 4 measures it).
     """
     classes = num_classes_of(generator)
     many = isinstance(digits, Iterable) and not isinstance(digits, str)
