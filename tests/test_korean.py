@@ -182,6 +182,21 @@ def test_a_message_moved_to_another_page_keeps_its_translation(tmp_path, monkeyp
     assert (changed.string, changed.fuzzy) == ("옛 문장입니다.", True)
 
 
+def test_korean_readme_lists_every_chapter_with_its_korean_title_and_colab_badge() -> None:
+    """README.ko.md's table: every chapter, under its translated title, with a Colab badge that opens
+    the Korean notebook."""
+    readme = (korean.ROOT / "README.ko.md").read_text()
+    missing = []
+    for docname in korean.chapters():
+        cells = nbformat.read(korean.ROOT / f"{docname}.ipynb", as_version=4).cells
+        title = re.match(r"#\s+(.*)", next(c.source for c in cells if c.cell_type == "markdown")).group(1)
+        korean_title = korean.translations(docname).get(title.strip())
+        badge = f"/blob/main/ko/{docname}.ipynb)"
+        if not korean_title or f"[{korean_title}]" not in readme or badge not in readme:
+            missing.append(docname)
+    assert not missing, f"README.ko.md lacks these chapters' Korean titles or Colab badges: {missing}"
+
+
 # --- translations keep what must not change -----------------------------------------------------
 
 def markup(text: str) -> dict[str, Counter]:
@@ -266,7 +281,14 @@ def test_one_register_hamnida() -> None:
     assert not found, f"sentence endings outside 합니다체: {found}"
 
 
-# --- the counts script (the pass/fail '0 untranslated' test comes with the complete translation) --
+# --- the counts -------------------------------------------------------------------------------
+
+def test_every_message_is_translated_and_none_is_fuzzy(capsys) -> None:
+    """The Korean edition is complete: an English change that leaves a message untranslated or fuzzy
+    fails here until the catalog is brought up to date (`make ko-update`, then translate; `make
+    ko-status` counts what is left)."""
+    status = korean.main(["status", "--strict"])
+    assert status == 0, "untranslated or fuzzy Korean messages:\n" + capsys.readouterr().out
 
 def test_status_reports_the_counts_of_every_catalog(capsys) -> None:
     """`make ko-status` prints messages, translated, fuzzy and untranslated per page and in all."""
