@@ -415,6 +415,8 @@ def build() -> int:
         "nb_code_prompt_hide": "코드 셀 숨기기",
         # The Colab button of a Korean page opens the Korean notebook, ko/book/<name>.ipynb.
         "html_theme_options": {"path_to_docs": LANGUAGE},
+        # the footer's author line in Korean (the theme's own Korean for "By" reads wrong: "으로")
+        "templates_path": [*english.get("templates_path", []), (ROOT / "book" / "_ko_templates").as_posix()],
     }
     status = sphinx_build(KO_BUILD / "html", "html", overrides, KO_BUILD / ".doctrees", True)
     if status == 0:

@@ -321,6 +321,7 @@ def test_korean_book_has_every_page() -> None:
     assert not missing and (html / "search.html").is_file() and (html / "genindex.html").is_file(), missing
     page = (html / f"{korean.toc_docnames()[0]}.html").read_text()
     assert '<html lang="ko"' in page and "language-switch.js" in page
+    assert "지은이: " in page and "으로 The" not in page  # the footer's author line (book/_ko_templates)
     first = korean.toc_docnames()[0]
     downloaded = html / "_sources" / f"{first}.ipynb"  # the page's download button
     assert downloaded.read_text() == (korean.NOTEBOOKS / f"{first}.ipynb").read_text()
