@@ -771,7 +771,7 @@
   async function trainer(root) {
     const d = root.dataset, k = trainers.length, id = name => `cgan-trainer-${k}-${name}`;
     const folder = d.static ? d.static.replace(/\/?$/, "/") : SCRIPT_DIR;
-    const note = root.querySelector(".cgan-trainer-note");
+    const notes = root.querySelectorAll(".cgan-trainer-note");  // the no-script note, one per language
     const status = el("p", { className: "cgan-trainer-status", textContent: "Loading the digits…" });
     status.setAttribute("aria-live", "polite");
     root.append(status);
@@ -782,7 +782,7 @@
       self.state = "failed";
       return self;
     }
-    if (note) note.remove();
+    notes.forEach(note => note.remove());
 
     const buttons = el("div", { className: "cgan-trainer-buttons" });
     const train = el("button", { type: "button", textContent: "Train" }), reset = el("button", { type: "button", textContent: "Reset" });
