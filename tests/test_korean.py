@@ -409,7 +409,9 @@ def test_korean_search_finds_a_word_whatever_its_particle(chromium) -> None:
     page, log = open_page(chromium, "ko/search.html")
     try:
         page.goto((HTML / "ko" / "search.html").as_uri() + "?q=" + quote("판별자가"), wait_until="load")
-        page.wait_for_selector("#search-results li", timeout=30_000)
+        page.wait_for_function(  # results appear one by one; the summary line is written after the last
+            "() => document.querySelector('#search-results p.search-summary')?.innerText.trim()",
+            timeout=30_000)
         found = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.href)")
         assert any("01_introduction.html" in href for href in found), found
         assert any("glossary.html" in href for href in found), found
